@@ -1,0 +1,43 @@
+import type {
+  CapacityReport,
+  SnapshotRecord,
+  SnapshotSpec,
+  VolumeRecord,
+  VolumeSpec,
+} from './types.js';
+
+/**
+ * The seam between the CSI controller and "make this happen on that node" (DESIGN.md §2).
+ * Standalone mode implements it in-process over the provisioner; Kubernetes mode writes custom resources and
+ * waits for the node agent. Every mutating call is idempotent and safe to repeat after any crash.
+ * Reads return what the CO may see: retired volumes and deleted snapshots are hidden.
+ */
+export interface VolumeBackend {
+  getVolume(id: string): Promise<VolumeRecord | undefined>;
+  findVolumeByName(name: string): Promise<VolumeRecord | undefined>;
+  /** Sorted by id (the stable pagination key). */
+  listVolumes(): Promise<readonly VolumeRecord[]>;
+
+  getSnapshot(id: string): Promise<SnapshotRecord | undefined>;
+  findSnapshotByName(name: string): Promise<SnapshotRecord | undefined>;
+  /** Sorted by id (the stable pagination key). Helper snapshots of volume clones are never listed. */
+  listSnapshots(): Promise<readonly SnapshotRecord[]>;
+
+  /** Creates the volume described by spec, or returns it when a volume with spec.id already exists. */
+  createVolume(spec: VolumeSpec, signal: AbortSignal): Promise<VolumeRecord>;
+  /** Destroys or retires the volume (§3.1). A volume that is gone is not an error. */
+  deleteVolume(id: string, signal: AbortSignal): Promise<void>;
+  /** Sets the quota to bytes (never shrinks); returns the updated record. */
+  expandVolume(id: string, bytes: bigint, signal: AbortSignal): Promise<VolumeRecord>;
+
+  createSnapshot(spec: SnapshotSpec, signal: AbortSignal): Promise<SnapshotRecord>;
+  /** Destroys the snapshot, deferred when clones depend on it. A snapshot that is gone is not an error. */
+  deleteSnapshot(id: string, signal: AbortSignal): Promise<void>;
+
+  /** Capacity per (node, parent); node undefined = every node this backend knows. */
+  capacity(node: string | undefined, signal: AbortSignal): Promise<readonly CapacityReport[]>;
+  /** Nodes volumes can be placed on (standalone: just this one). */
+  nodes(): Promise<readonly string[]>;
+  /** True when the backend can serve calls (pool imported, state loaded). */
+  ready(): Promise<boolean>;
+}

@@ -1,0 +1,75 @@
+/**
+ * Domain values shared by the CSI services, the provisioner, the stores and the agent.
+ * Sizes are bigint everywhere inside the program (CSI int64 arrives as a string from proto-loader).
+ */
+
+/** Where a new volume's data comes from (CSI VolumeContentSource). */
+export type ContentSource =
+  | { readonly kind: 'snapshot'; readonly snapshotId: string }
+  | { readonly kind: 'volume'; readonly volumeId: string };
+
+export type QuotaType = 'refquota' | 'quota';
+
+/** Validated StorageClass parameters (csi/params.ts is the only producer). */
+export interface VolumeParams {
+  /** Allow-listed native ZFS properties, values already checked against their grammar. */
+  readonly properties: Readonly<Record<string, string>>;
+  readonly quotaType: QuotaType;
+  /** false: refreservation = size (space guaranteed up front). */
+  readonly thin: boolean;
+  /** Parent dataset chosen by the StorageClass (`parentDataset`); undefined = the node's first parent. */
+  readonly parentDataset?: string;
+}
+
+/** What the CO asked for, with the ID and placement the controller decided. */
+export interface VolumeSpec {
+  readonly id: string;
+  /** The CO's name (CSI CreateVolumeRequest.name); stored in a user property, never in a dataset name. */
+  readonly name: string;
+  readonly node: string;
+  /** Parent dataset the volume lives under (e.g. tank/csi). */
+  readonly parent: string;
+  readonly capacityBytes: bigint;
+  readonly source?: ContentSource;
+  readonly params: VolumeParams;
+}
+
+export interface VolumeRecord extends VolumeSpec {
+  /** `${parent}/${id}` */
+  readonly dataset: string;
+  /** Where the dataset is mounted by ZFS (`${mountRoot}/${id}`); pods get bind mounts of it. */
+  readonly mountpoint: string;
+  /** Set when DeleteVolume retired the volume because snapshots or clones still need its data (§3.1). */
+  readonly retired: boolean;
+  /** Bytes the dataset uses (for retired data accounting); 0n when unknown. */
+  readonly usedBytes: bigint;
+}
+
+export interface SnapshotSpec {
+  readonly id: string;
+  /** The CO's name (CSI CreateSnapshotRequest.name). */
+  readonly name: string;
+  readonly sourceVolumeId: string;
+  readonly node: string;
+}
+
+export interface SnapshotRecord extends SnapshotSpec {
+  /** Full ZFS snapshot name `${parent}/${sourceVolumeId}@${id}`. */
+  readonly zfsName: string;
+  readonly creationTime: Date;
+  /** Size of the source volume when the snapshot was taken: the minimum size of a restore. */
+  readonly sizeBytes: bigint;
+  readonly readyToUse: boolean;
+}
+
+/** Capacity of one parent dataset on one node. */
+export interface CapacityReport {
+  readonly node: string;
+  readonly parent: string;
+  readonly availableBytes: bigint;
+  /** Bytes held by retired volumes (deleted by the CO, kept for their snapshots/clones). */
+  readonly retiredBytes: bigint;
+}
+
+/** Segment key that names the node in CSI topology. */
+export const TOPOLOGY_NODE_KEY = 'zfs.csi.dev/node';
