@@ -1,0 +1,158 @@
+/**
+ * The Node service's view of the host (src/mount/targets.ts) over a Mounter: CSI publish targets as bind
+ * mounts of dataset mountpoints (DESIGN.md §3 NodePublishVolume), with the path rules of §4 rule 3 and
+ * the verified unmount of §4 rule 4. Every comparison with the mount table uses canonical paths, since the
+ * kernel records mount points with symlinks resolved.
+ */
+import { mkdir, realpath, rmdir } from 'node:fs/promises';
+import { MountError, errnoOf, fsError } from './errors.js';
+import type { Mounter } from './mounter.js';
+import { assertNotSymlink, canonicalOrSelf, canonicalPath, checkPath } from './paths.js';
+import { volumeStats } from './statfs.js';
+import { bindAt, bindsIn, isReadOnly, topMountAt } from './table-query.js';
+import type { TargetManager, VolumeStats } from './targets.js';
+
+export interface HostTargetManagerOptions {
+  /**
+   * Refuse to publish a source that is not itself a mount point (default true): the directory of an
+   * unmounted dataset lies on the host's filesystem, and binding it would hand the pod the wrong,
+   * unquota'd storage. Tests binding plain directories turn it off.
+   */
+  readonly requireMountedSource?: boolean;
+}
+
+const ro = (readOnly: boolean): string => (readOnly ? 'read-only' : 'read-write');
+
+export class HostTargetManager implements TargetManager {
+  private readonly requireMountedSource: boolean;
+
+  constructor(
+    private readonly mounter: Mounter,
+    options: HostTargetManagerOptions = {},
+  ) {
+    this.requireMountedSource = options.requireMountedSource ?? true;
+  }
+
+  checkPath(path: string): string {
+    return checkPath(path);
+  }
+
+  async bindsOf(source: string): Promise<readonly string[]> {
+    const src = await resolvedOrSelf(checkPath(source));
+    return bindsIn(await this.mounter.table(), src);
+  }
+
+  async isPublished(source: string, target: string): Promise<boolean> {
+    const src = await resolvedOrSelf(checkPath(source));
+    const dst = await canonicalOrSelf(checkPath(target));
+    return bindAt(await this.mounter.table(), src, dst) !== undefined;
+  }
+
+  async publish(source: string, target: string, readOnly: boolean, signal?: AbortSignal): Promise<void> {
+    const src = await resolvedSource(checkPath(source));
+    const dst = await canonicalPath(checkPath(target)); // missing parent: NOT_FOUND
+    const existing = await assertNotSymlink(dst);
+    if (existing !== undefined && !existing.isDirectory()) {
+      throw new MountError('INVALID_ARGUMENT', `target ${dst} exists and is not a directory`);
+    }
+    const table = await this.mounter.table();
+    const top = topMountAt(table, dst);
+    if (top !== undefined) {
+      // CSI NodePublishVolume idempotency: same volume, same access → OK; anything else → ALREADY_EXISTS.
+      const mine = bindAt(table, src, dst);
+      if (mine === undefined) {
+        throw new MountError('ALREADY_EXISTS', `target ${dst} holds another mount (${top.fsType} ${top.source})`);
+      }
+      if (isReadOnly(mine) !== readOnly) {
+        throw new MountError('ALREADY_EXISTS', `target ${dst} is already published ${ro(isReadOnly(mine))}`);
+      }
+      return;
+    }
+    if (this.requireMountedSource && topMountAt(table, src) === undefined) {
+      throw new MountError('FAILED_PRECONDITION', `source ${src} is not a mount point (dataset not mounted?)`);
+    }
+    const created = existing === undefined && (await makeTarget(dst));
+    try {
+      await this.mounter.bind(src, dst, readOnly, signal);
+    } catch (err) {
+      if (created) await rmdir(dst).catch(() => undefined); // only the empty dir we just made
+      throw err;
+    }
+    const after = bindAt(await this.mounter.table(), src, dst);
+    if (after === undefined || isReadOnly(after) !== readOnly) {
+      throw new MountError('INTERNAL', `bind of ${src} on ${dst} is not in the mount table as ${ro(readOnly)}`);
+    }
+  }
+
+  async unpublish(target: string, signal?: AbortSignal): Promise<void> {
+    const dst = await canonicalOrSelf(checkPath(target));
+    const existing = await assertNotSymlink(dst); // a symlink: INVALID_ARGUMENT, nothing unmounted
+    if (topMountAt(await this.mounter.table(), dst) !== undefined) {
+      await this.mounter.unmount(dst, signal);
+      // §4 rule 4, checked here too: the directory is removed only when the table shows nothing there.
+      const still = topMountAt(await this.mounter.table(), dst);
+      if (still !== undefined) {
+        throw new MountError('INTERNAL', `target ${dst} is still mounted (${still.source}); not removing it`);
+      }
+    }
+    if (existing === undefined) return; // gone already: CSI says OK
+    if (!existing.isDirectory()) {
+      throw new MountError('FAILED_PRECONDITION', `target ${dst} is not a directory; not removing it`);
+    }
+    await removeTarget(dst);
+  }
+
+  async stats(target: string): Promise<VolumeStats> {
+    const dst = await canonicalPath(checkPath(target));
+    // statfs of an unmounted directory would report the host's filesystem: CSI wants NOT_FOUND (§5).
+    if (topMountAt(await this.mounter.table(), dst) === undefined) {
+      throw new MountError('NOT_FOUND', `nothing is mounted at ${dst}`);
+    }
+    return volumeStats(dst);
+  }
+}
+
+/** mkdir (never recursive); true when we made it, false when it appeared meanwhile as a directory. */
+async function makeTarget(dst: string): Promise<boolean> {
+  try {
+    await mkdir(dst, { mode: 0o750 });
+    return true;
+  } catch (err) {
+    if (errnoOf(err) !== 'EEXIST') throw fsError('cannot create target', dst, err);
+    const now = await assertNotSymlink(dst);
+    if (now?.isDirectory() !== true) throw new MountError('INVALID_ARGUMENT', `target ${dst} is not a directory`);
+    return false;
+  }
+}
+
+/** rmdir only: an empty directory goes, anything with content stays (§4 rule 3: never recursive). */
+async function removeTarget(dst: string): Promise<void> {
+  try {
+    await rmdir(dst);
+  } catch (err) {
+    const errno = errnoOf(err);
+    if (errno === 'ENOENT') return;
+    if (errno === 'ENOTEMPTY' || errno === 'EEXIST') {
+      throw new MountError('FAILED_PRECONDITION', `target ${dst} is not empty after unmount; not removing it`);
+    }
+    if (errno === 'EBUSY') throw new MountError('ABORTED', `target ${dst} was mounted again meanwhile`);
+    throw fsError('cannot remove target', dst, err);
+  }
+}
+
+/** The source with every symlink resolved (what mount --bind binds); missing → NOT_FOUND. */
+async function resolvedSource(src: string): Promise<string> {
+  try {
+    return await realpath(src);
+  } catch (err) {
+    throw fsError('cannot resolve source', src, err);
+  }
+}
+
+async function resolvedOrSelf(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    return canonicalOrSelf(path);
+  }
+}
