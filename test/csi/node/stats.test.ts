@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nodeService } from '../../../src/csi/node/index.js';
+import { codeOf, fakeContext, fakeNode, VOL } from './fakes.js';
+
+const TARGET = '/var/lib/kubelet/pods/p1/volumes/kubernetes.io~csi/pvc-1/mount';
+
+function setup() {
+  const node = fakeNode();
+  node.targets.binds.set(TARGET, { source: VOL.mountpoint, readOnly: false });
+  // Beyond 2^53: the conversion must stay exact (bigint → decimal string, never through number).
+  node.targets.statsResult = {
+    totalBytes: 18014398509481985n,
+    availableBytes: 18014398509481000n,
+    usedBytes: 985n,
+    totalInodes: 9007199254740993n,
+    freeInodes: 9007199254740990n,
+    usedInodes: 3n,
+  };
+  const svc = nodeService({ nodeId: 'node-a', volumes: node.lookup, targets: node.targets });
+  const stats = (volume_id: string, volume_path: string) =>
+    svc.NodeGetVolumeStats.handle({ volume_id, volume_path, staging_target_path: '' }, fakeContext());
+  return { ...node, stats };
+}
+
+test('stats: bytes and inodes as exact decimal strings, condition normal', async () => {
+  const { targets, stats } = setup();
+  assert.deepEqual(await stats('vol-1', TARGET), {
+    usage: [
+      { unit: 'BYTES', total: '18014398509481985', available: '18014398509481000', used: '985' },
+      { unit: 'INODES', total: '9007199254740993', available: '9007199254740990', used: '3' },
+    ],
+    volume_condition: { abnormal: false, message: 'volume is mounted and its filesystem answers statfs' },
+  });
+  assert.ok(targets.calls.includes(`stats ${TARGET}`));
+});
+
+test('stats: the dataset mountpoint itself is a valid volume_path', async () => {
+  const { targets, stats } = setup();
+  const res = await stats('vol-1', VOL.mountpoint);
+  assert.equal(res.usage?.length, 2);
+  assert.ok(targets.calls.includes(`stats ${VOL.mountpoint}`));
+});
+
+test('stats: missing volume_id or volume_path is INVALID_ARGUMENT and touches nothing', async () => {
+  for (const [id, path] of [['', TARGET], ['vol-1', '']] as const) {
+    const { lookup, targets, stats } = setup();
+    assert.equal(await codeOf(stats(id, path)), 'INVALID_ARGUMENT');
+    assert.deepEqual(lookup.calls, []);
+    assert.deepEqual(targets.calls, []);
+  }
+});
+
+test('stats: unknown volume is NOT_FOUND without statfs', async () => {
+  const { targets, stats } = setup();
+  assert.equal(await codeOf(stats('vol-404', TARGET)), 'NOT_FOUND');
+  assert.equal(targets.calls.some((c) => c.startsWith('stats')), false);
+});
+
+test('stats: a path where the volume is not mounted is NOT_FOUND without statfs', async () => {
+  const { targets, stats } = setup();
+  targets.binds.set('/pods/other/mount', { source: '/var/lib/zfs-csi/mounts/vol-2', readOnly: false });
+  assert.equal(await codeOf(stats('vol-1', '/pods/unmounted/mount')), 'NOT_FOUND');
+  assert.equal(await codeOf(stats('vol-1', '/pods/other/mount')), 'NOT_FOUND');
+  assert.equal(targets.calls.some((c) => c.startsWith('stats')), false);
+});
