@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Volume and snapshot IDs (DESIGN.md §3.1): short, ZFS-safe, unique per creation. A re-creation after a
+ * delete gets a new ID, so a late retry of the old DeleteVolume can never reach the new volume.
+ */
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648 base32, lowercase
+const ID_CHARS = 20; // 100 bits of randomness
+
+const VOLUME_ID = /^vol-[a-z2-7]{20}$/;
+const SNAPSHOT_ID = /^snap-[a-z2-7]{20}$/;
+
+function randomBase32(length: number): string {
+  // 256 is a multiple of 32, so masking each byte to 5 bits keeps every character equally likely.
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const byte of bytes) out += ALPHABET[byte & 31];
+  return out;
+}
+
+export function newVolumeId(): string {
+  return `vol-${randomBase32(ID_CHARS)}`;
+}
+
+export function newSnapshotId(): string {
+  return `snap-${randomBase32(ID_CHARS)}`;
+}
+
+/** Shape check: an ID of another shape cannot be ours, so it is "not found" and never reaches zfs. */
+export function isVolumeId(value: string): boolean {
+  return VOLUME_ID.test(value);
+}
+
+export function isSnapshotId(value: string): boolean {
+  return SNAPSHOT_ID.test(value);
+}
