@@ -1,0 +1,118 @@
+import { isAbsolute } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export type Mode = 'standalone' | 'controller' | 'node';
+const MODES: readonly Mode[] = ['standalone', 'controller', 'node'];
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly mode: Mode;
+  /** Absolute path of the CSI unix socket. */
+  readonly socketPath: string;
+  readonly nodeId: string;
+  readonly parents: readonly string[];
+  readonly mountRoot: string;
+  readonly zfsCommand: string;
+  readonly zpoolCommand: string;
+  readonly zfsPrefix: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly driverName: string;
+  readonly sweepIntervalSeconds: number;
+  readonly kubeconfig: string | undefined;
+  readonly metricsAddress: string | undefined;
+}
+
+/** Flag → environment variable; a flag on the command line wins. */
+export const SERVE_FLAGS = {
+  mode: { env: 'ZFS_CSI_MODE', help: 'standalone | controller | node' },
+  endpoint: { env: 'CSI_ENDPOINT', help: 'CSI socket, unix:///path (default unix:///run/zfs-csi/csi.sock)' },
+  'node-id': { env: 'ZFS_CSI_NODE_ID', help: 'this node\'s ID (Kubernetes: the node name)' },
+  parent: { env: 'ZFS_CSI_PARENTS', help: 'parent dataset for volumes; repeat (env: comma-separated)' },
+  'mount-root': { env: 'ZFS_CSI_MOUNT_ROOT', help: 'where datasets are mounted (default /var/lib/zfs-csi/mounts)' },
+  'zfs-command': { env: 'ZFS_CSI_ZFS_COMMAND', help: 'absolute path of zfs (default /sbin/zfs)' },
+  'zpool-command': { env: 'ZFS_CSI_ZPOOL_COMMAND', help: 'absolute path of zpool (default /sbin/zpool)' },
+  'zfs-prefix': { env: 'ZFS_CSI_ZFS_PREFIX', help: 'argv run before zfs/zpool/mount, e.g. "chroot /host"' },
+  'log-level': { env: 'ZFS_CSI_LOG_LEVEL', help: 'error | warn | info | debug (default info)' },
+  'driver-name': { env: 'ZFS_CSI_DRIVER_NAME', help: 'CSI driver name (default zfs.csi.dev)' },
+  'sweep-interval': { env: 'ZFS_CSI_SWEEP_INTERVAL', help: 'seconds between sweeps of retired data (default 600)' },
+  kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig outside a cluster (controller and node modes)' },
+  'metrics-address': { env: 'ZFS_CSI_METRICS_ADDRESS', help: 'host:port for /metrics, /healthz, /readyz' },
+} as const;
+type Flag = keyof typeof SERVE_FLAGS;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Parses `serve` flags and env into a Config, or throws ConfigError listing every problem at once. */
+export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+  const problems: string[] = [];
+  let values: Record<string, string | string[] | undefined> = {};
+  try {
+    const options = Object.fromEntries(
+      Object.keys(SERVE_FLAGS).map((k) => [k, { type: 'string' as const, multiple: k === 'parent' }]),
+    );
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
+  const get = (flag: Flag): string | undefined => {
+    const v = values[flag];
+    const s = Array.isArray(v) ? v[v.length - 1] : v;
+    return s ?? nonEmpty(env[SERVE_FLAGS[flag].env]);
+  };
+  const mode = get('mode');
+  if (!mode || !(MODES as readonly string[]).includes(mode)) problems.push(`--mode must be one of ${MODES.join(', ')} (got ${mode ?? 'nothing'})`);
+  const socketPath = parseEndpoint(get('endpoint') ?? 'unix:///run/zfs-csi/csi.sock', problems);
+  const parents = parentList(values['parent'], env[SERVE_FLAGS.parent.env]);
+  const needsNode = mode === 'standalone' || mode === 'node';
+  const nodeId = get('node-id') ?? '';
+  if (needsNode && nodeId === '') problems.push('--node-id is required in standalone and node modes');
+  if (Buffer.byteLength(nodeId) > 256) problems.push('--node-id is longer than 256 bytes (CSI limit)');
+  if (needsNode && parents.length === 0) problems.push('--parent is required in standalone and node modes');
+  for (const p of parents) if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]*(\/[A-Za-z0-9_.:-]+)+$/.test(p)) problems.push(`--parent ${JSON.stringify(p)} is not a dataset below a pool (pool/dataset)`);
+  const mountRoot = absolute('mount-root', get('mount-root') ?? '/var/lib/zfs-csi/mounts', problems);
+  const zfsCommand = absolute('zfs-command', get('zfs-command') ?? '/sbin/zfs', problems);
+  const zpoolCommand = absolute('zpool-command', get('zpool-command') ?? '/sbin/zpool', problems);
+  const logLevel = get('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const sweep = Number(get('sweep-interval') ?? '600');
+  if (!Number.isInteger(sweep) || sweep < 1) problems.push('--sweep-interval must be a whole number of seconds ≥ 1');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    mode: mode as Mode,
+    socketPath,
+    nodeId,
+    parents,
+    mountRoot,
+    zfsCommand,
+    zpoolCommand,
+    zfsPrefix: (get('zfs-prefix') ?? '').split(/\s+/).filter((s) => s !== ''),
+    logLevel: logLevel as LogLevel,
+    driverName: get('driver-name') ?? 'zfs.csi.dev',
+    sweepIntervalSeconds: sweep,
+    kubeconfig: get('kubeconfig'),
+    metricsAddress: get('metrics-address'),
+  };
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
+
+function parentList(flag: string | string[] | undefined, env: string | undefined): string[] {
+  const list = Array.isArray(flag) ? flag : flag !== undefined ? [flag] : (env ?? '').split(',');
+  return [...new Set(list.map((s) => s.trim()).filter((s) => s !== ''))];
+}
+
+function parseEndpoint(endpoint: string, problems: string[]): string {
+  const path = endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : endpoint;
+  if (!isAbsolute(path)) problems.push(`--endpoint must be unix:///absolute/path (got ${endpoint})`);
+  return path;
+}
+
+function absolute(flag: Flag, value: string, problems: string[]): string {
+  if (!isAbsolute(value)) problems.push(`--${flag} must be an absolute path (got ${value})`);
+  return value;
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { ConfigError, parseServeConfig, SERVE_FLAGS } from './config.js';
+import { createLogger } from './logger.js';
+import { runStandalone } from './standalone.js';
+import { VERSION } from './version.js';
+
+const USAGE = `zfs-csi ${VERSION}: Kubernetes CSI driver for ZFS
+
+Usage:
+  zfs-csi serve --mode standalone|controller|node [flags]   serve CSI on a unix socket
+  zfs-csi ctl <command> [flags]                             talk to a running driver (zfs-csi ctl --help)
+  zfs-csi --version | --help
+
+serve flags (each may also come from the environment variable shown):
+${Object.entries(SERVE_FLAGS)
+  .map(([flag, { env, help }]) => `  --${flag.padEnd(16)} ${help} [${env}]`)
+  .join('\n')}
+`;
+
+/** How long SIGTERM waits for in-flight calls before forcing the server down. */
+const DRAIN_MS = 20_000;
+
+async function serve(argv: readonly string[]): Promise<number> {
+  let config;
+  try {
+    config = parseServeConfig(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`zfs-csi serve: ${err.message}\n`);
+    return 2;
+  }
+  const log = createLogger(config.logLevel);
+  if (config.mode !== 'standalone') {
+    process.stderr.write(`zfs-csi serve: --mode ${config.mode} is not available in this build yet\n`);
+    return 2;
+  }
+  const running = await runStandalone(config, log);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string): void => {
+      log.info('draining in-flight calls', { signal });
+      void running.stop(DRAIN_MS).then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  log.info('stopped');
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'ctl': {
+      const { runCtl } = await import('./ctl/main.js');
+      return runCtl(rest);
+    }
+    case '--version':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`zfs-csi: unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`zfs-csi: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

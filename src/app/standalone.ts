@@ -1,0 +1,66 @@
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'winston';
+import { controllerService } from '../csi/controller/index.js';
+import { identityService } from '../csi/identity.js';
+import { nodeService } from '../csi/node/index.js';
+import { startServer, type RunningServer } from '../grpc/server.js';
+import { HostTargetManager } from '../mount/target-manager.js';
+import { LinuxMounter } from '../mount/linux-mounter.js';
+import { CapacityCache } from '../provision/capacity.js';
+import { LocalBackend } from '../provision/local-backend.js';
+import { Provisioner } from '../provision/provisioner.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { ZfsCli } from '../zfs/cli.js';
+import type { Config } from './config.js';
+import { StandaloneState } from './standalone-state.js';
+import { VERSION } from './version.js';
+
+export interface Running {
+  readonly server: RunningServer;
+  /** Drains in-flight calls (up to timeoutMs) and stops background work. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Standalone mode: Identity + Controller + Node in one process, the controller calling the provisioner
+ * in-process (DESIGN.md §2). The socket is served at once with Probe not ready; state is rebuilt from the pool
+ * in the background (retrying until the pool is there), then Probe turns ready.
+ */
+export async function runStandalone(config: Config, log: Logger): Promise<Running> {
+  const zfs = new ZfsCli({
+    zfsPath: config.zfsCommand,
+    zpoolPath: config.zpoolCommand,
+    prefix: [...config.zfsPrefix],
+  });
+  const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
+  await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
+  const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
+  const store = new MemoryStore();
+  const state = new StandaloneState({ zfs, provisioner, store, parents: config.parents, log });
+  const backend = new LocalBackend({
+    provisioner,
+    store,
+    capacity: new CapacityCache(zfs, config.nodeId, config.parents),
+    node: config.nodeId,
+    loaded: () => state.loaded,
+    poolsReady: () => state.poolsReady(),
+  });
+  const server = await startServer({
+    endpoint: config.socketPath,
+    log,
+    services: {
+      Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
+      Controller: controllerService({ backend, driverName: config.driverName }),
+      Node: nodeService({ nodeId: config.nodeId, volumes: state.nodeLookup(), targets }),
+    },
+  });
+  log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
+  state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
+  return {
+    server,
+    async stop(timeoutMs) {
+      state.stop();
+      await server.drain(timeoutMs);
+    },
+  };
+}
