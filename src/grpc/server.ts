@@ -1,0 +1,129 @@
+/**
+ * The CSI gRPC server on a unix socket (CSI spec "Connectivity": CSI_ENDPOINT=unix:///path.sock). Owns the
+ * socket file: creates its directory, replaces a stale socket but nothing else, restricts it to 0600.
+ */
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'winston';
+import { DriverError } from '../domain/errors.js';
+import { adaptService } from './adapter.js';
+import { addressOf, socketPathOf } from './endpoint.js';
+import type { ServiceImpl } from './handler.js';
+import { loadCsiServices } from './load.js';
+import { KeyedLocks } from './locks.js';
+
+export interface ServerServices {
+  readonly Identity?: ServiceImpl;
+  readonly Controller?: ServiceImpl;
+  readonly Node?: ServiceImpl;
+}
+
+export interface StartServerOptions {
+  /** `unix:///abs/path.sock` or a bare absolute path. */
+  readonly endpoint: string;
+  readonly services: ServerServices;
+  readonly log: Logger;
+}
+
+export interface RunningServer {
+  /** `unix:///abs/path.sock`: what a client dials. */
+  readonly address: string;
+  readonly socketPath: string;
+  /**
+   * Stops taking calls and lets in-flight ones finish for up to `timeoutMs`; then aborts their signals
+   * (UNAVAILABLE) and forces the shutdown. Idempotent: later calls return the same promise.
+   */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+function errnoOf(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** True when something accepts connections on the socket (then it is not stale and must not be removed). */
+function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function prepareSocketPath(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o750 });
+  const stat = await lstat(path).catch((err: unknown) => {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!stat) return;
+  if (!stat.isSocket()) {
+    throw new DriverError('FAILED_PRECONDITION', `${path} exists and is not a socket; refusing to remove it`);
+  }
+  if (await socketIsLive(path)) {
+    throw new DriverError('FAILED_PRECONDITION', `another process is serving on ${path}`);
+  }
+  await unlink(path);
+}
+
+/** After shutdown: remove the socket file we created, and only if it still is a socket. */
+async function removeOwnSocket(path: string): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (stat?.isSocket()) await unlink(path).catch(() => undefined);
+}
+
+function bind(server: Server, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err) => {
+      if (err) reject(new DriverError('UNAVAILABLE', `cannot listen on ${address}: ${err.message}`, { cause: err }));
+      else resolve();
+    });
+  });
+}
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const socketPath = socketPathOf(options.endpoint);
+  const address = addressOf(socketPath);
+  await prepareSocketPath(socketPath);
+
+  const definitions = loadCsiServices();
+  const shutdown = new AbortController();
+  const locks = new KeyedLocks();
+  const server = new Server();
+  for (const name of ['Identity', 'Controller', 'Node'] as const) {
+    const impl = options.services[name];
+    if (!impl) continue; // grpc-js answers UNIMPLEMENTED for services that are not added
+    const adapterOptions = { serviceName: name, log: options.log, locks, shutdown: shutdown.signal };
+    server.addService(definitions[name], adaptService(definitions[name], impl, adapterOptions));
+  }
+  await bind(server, address);
+  // The socket is created with the umask's mode; only the CO (same user, root) may talk to the driver.
+  await chmod(socketPath, 0o600);
+  options.log.info('CSI server listening', { address, services: Object.keys(options.services) });
+
+  let drained: Promise<void> | undefined;
+  const drain = (timeoutMs: number): Promise<void> => {
+    drained ??= new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        removeOwnSocket(socketPath).finally(resolve);
+      };
+      const timer = setTimeout(() => {
+        options.log.warn('drain timed out; aborting in-flight calls', { timeoutMs });
+        shutdown.abort(new DriverError('UNAVAILABLE', 'the server is shutting down'));
+        server.forceShutdown();
+        finish();
+      }, timeoutMs);
+      server.tryShutdown(finish);
+    });
+    return drained;
+  };
+  return { address, socketPath, drain };
+}
