@@ -1,0 +1,21 @@
+/**
+ * A KubeConfig for the fake API server: plain http on 127.0.0.1 (client-node only allows http with
+ * skipTLSVerify) and the server's bearer token.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeEndpoint {
+  readonly url: string;
+  readonly token: string;
+}
+
+export function fakeKubeConfig(server: KubeEndpoint): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server: server.url, skipTLSVerify: true }],
+    users: [{ name: 'fake', token: server.token }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+    currentContext: 'fake',
+  });
+  return kc;
+}
