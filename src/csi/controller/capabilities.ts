@@ -1,0 +1,31 @@
+import type { MethodSpec } from '../../grpc/handler.js';
+import type { ControllerGetCapabilitiesRequest__Output } from '../../grpc/gen/csi/v1/ControllerGetCapabilitiesRequest.js';
+import type { ControllerGetCapabilitiesResponse } from '../../grpc/gen/csi/v1/ControllerGetCapabilitiesResponse.js';
+
+/**
+ * What this controller does. No PUBLISH_UNPUBLISH_VOLUME: a dataset is only reachable on its own node, so
+ * there is no attach step (the Node service bind-mounts). No MODIFY_VOLUME.
+ */
+export const CONTROLLER_CAPABILITIES = [
+  'CREATE_DELETE_VOLUME',
+  'CREATE_DELETE_SNAPSHOT',
+  'LIST_VOLUMES',
+  'LIST_SNAPSHOTS',
+  'GET_CAPACITY',
+  'CLONE_VOLUME',
+  'EXPAND_VOLUME',
+  'GET_VOLUME',
+  'VOLUME_CONDITION',
+  'GET_SNAPSHOT',
+  'SINGLE_NODE_MULTI_WRITER',
+] as const;
+
+export function getCapabilitiesMethod(): MethodSpec<
+  ControllerGetCapabilitiesRequest__Output,
+  ControllerGetCapabilitiesResponse
+> {
+  const response: ControllerGetCapabilitiesResponse = {
+    capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })),
+  };
+  return { handle: () => Promise.resolve(response), logLevel: 'debug' };
+}

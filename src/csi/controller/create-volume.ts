@@ -1,0 +1,133 @@
+import type { VolumeBackend } from '../../domain/backend.js';
+import type { ContentSource, VolumeParams, VolumeRecord, VolumeSpec } from '../../domain/types.js';
+import type { CallContext, MethodSpec } from '../../grpc/handler.js';
+import type { CreateVolumeRequest__Output } from '../../grpc/gen/csi/v1/CreateVolumeRequest.js';
+import type { CreateVolumeResponse } from '../../grpc/gen/csi/v1/CreateVolumeResponse.js';
+import type { TopologyRequirement__Output } from '../../grpc/gen/csi/v1/TopologyRequirement.js';
+import { parseCapabilities } from '../capability.js';
+import { alreadyExists, outOfRange, resourceExhausted } from '../errors.js';
+import { requireName } from '../fields.js';
+import { newVolumeId } from '../ids.js';
+import { parseParams, sameParams } from '../params.js';
+import { parseCapacityRange, sizeFor, withinRange, type CapacityRange } from '../size.js';
+import { chooseNode, requireNodeAllowed } from '../topology.js';
+import { parseContentSource, resolveSource, sameSource } from './content-source.js';
+import type { ControllerContext } from './deps.js';
+import { reportFor } from './placement.js';
+import { volumeToProto } from './responses.js';
+
+/** A CreateVolume request after validation: nothing here has touched the backend yet. */
+interface CreateVolumeIntent {
+  readonly name: string;
+  readonly range: CapacityRange;
+  readonly params: VolumeParams;
+  readonly source: ContentSource | undefined;
+  readonly topology: TopologyRequirement__Output | null;
+}
+
+function parseRequest(req: CreateVolumeRequest__Output): CreateVolumeIntent {
+  const name = requireName(req.name, 'name');
+  parseCapabilities(req.volume_capabilities);
+  return {
+    name,
+    range: parseCapacityRange(req.capacity_range),
+    params: parseParams(req.parameters),
+    source: parseContentSource(req.volume_content_source),
+    topology: req.accessibility_requirements,
+  };
+}
+
+/** Idempotency (CSI CreateVolume): same name and compatible arguments → the same volume, else ALREADY_EXISTS. */
+function checkCompatible(existing: VolumeRecord, intent: CreateVolumeIntent): void {
+  const conflicts: string[] = [];
+  if (!withinRange(existing.capacityBytes, intent.range)) {
+    conflicts.push(`its capacity ${existing.capacityBytes} is outside the requested range`);
+  }
+  if (!sameSource(existing.source, intent.source)) conflicts.push('it has a different content source');
+  if (!sameParams(existing.params, intent.params)) conflicts.push('it has different parameters');
+  if (conflicts.length > 0) {
+    throw alreadyExists(`volume ${JSON.stringify(intent.name)} exists (${existing.id}) but ${conflicts.join(', ')}`);
+  }
+}
+
+interface Placement {
+  readonly node: string;
+  /** Fixed by the content source; undefined = chosen from the node's capacity reports. */
+  readonly parent: string | undefined;
+  readonly bytes: bigint;
+}
+
+/** Node, parent and size: next to the source for clones, by topology otherwise. */
+async function place(ctx: ControllerContext, intent: CreateVolumeIntent): Promise<Placement> {
+  if (intent.source === undefined) {
+    const node = chooseNode(intent.topology, await ctx.backend.nodes());
+    return { node, parent: undefined, bytes: sizeFor(intent.range, ctx.defaultCapacityBytes) };
+  }
+  const src = await resolveSource(ctx.backend, intent.source);
+  requireNodeAllowed(intent.topology, src.node);
+  // With no size requested a clone is as large as its source; a smaller one would not hold its data.
+  const bytes = sizeFor(intent.range, src.minBytes);
+  if (bytes < src.minBytes) {
+    throw outOfRange(`requested size ${bytes} is smaller than the content source (${src.minBytes} bytes)`);
+  }
+  return { node: src.node, parent: src.parent, bytes };
+}
+
+/** The parent dataset to create under, after checking its space (RESOURCE_EXHAUSTED lets the CO reschedule). */
+async function claimSpace(
+  backend: VolumeBackend,
+  placement: Placement,
+  params: VolumeParams,
+  signal: AbortSignal,
+): Promise<string> {
+  const wanted = placement.parent ?? params.parentDataset;
+  const report = reportFor(await backend.capacity(placement.node, signal), placement.node, wanted);
+  if (report === undefined) {
+    throw resourceExhausted(
+      `node ${placement.node} has no parent dataset${wanted === undefined ? '' : ` for ${wanted}`}`,
+    );
+  }
+  if (report.availableBytes < placement.bytes) {
+    throw resourceExhausted(
+      `node ${placement.node} has ${report.availableBytes} bytes available under ${report.parent}, ${placement.bytes} requested`,
+    );
+  }
+  return wanted ?? report.parent;
+}
+
+async function createVolume(
+  ctx: ControllerContext,
+  req: CreateVolumeRequest__Output,
+  call: CallContext,
+): Promise<CreateVolumeResponse> {
+  const intent = parseRequest(req);
+  const existing = await ctx.backend.findVolumeByName(intent.name);
+  if (existing) {
+    checkCompatible(existing, intent);
+    return { volume: volumeToProto(existing) };
+  }
+  const placement = await place(ctx, intent);
+  const parent = await claimSpace(ctx.backend, placement, intent.params, call.signal);
+  const spec: VolumeSpec = {
+    id: newVolumeId(),
+    name: intent.name,
+    node: placement.node,
+    parent,
+    capacityBytes: placement.bytes,
+    params: intent.params,
+    ...(intent.source === undefined ? {} : { source: intent.source }),
+  };
+  const record = await ctx.backend.createVolume(spec, call.signal);
+  call.log.debug('volume created', { volumeId: record.id, node: record.node, bytes: String(record.capacityBytes) });
+  return { volume: volumeToProto(record) };
+}
+
+export function createVolumeMethod(
+  ctx: ControllerContext,
+): MethodSpec<CreateVolumeRequest__Output, CreateVolumeResponse> {
+  return {
+    handle: (req, call) => createVolume(ctx, req, call),
+    // CSI "Concurrency": one CreateVolume per name at a time; the key is taken before the first await.
+    lockKeys: (req) => (req.name ? [`volume-name:${req.name}`] : []),
+  };
+}
