@@ -24,6 +24,9 @@ export interface AdapterOptions {
 type UnaryCall = ServerUnaryCall<unknown, unknown>;
 type UnaryCallback = sendUnaryData<unknown>;
 
+/** Timers of client and server fire a few ms apart; a cancel this close to the deadline is the deadline. */
+const DEADLINE_SLACK_MS = 50;
+
 const ID_FIELDS = ['volume_id', 'snapshot_id', 'source_volume_id'] as const;
 
 function idsOf(request: unknown): Record<string, string> {
@@ -46,7 +49,13 @@ function deadlineOf(call: UnaryCall): Date | undefined {
 function callSignal(call: UnaryCall, deadline: Date | undefined, shutdown: AbortSignal) {
   const controller = new AbortController();
   const abort = (reason: DriverError) => controller.abort(reason);
-  const onCancel = () => abort(new DriverError('ABORTED', 'the call was cancelled by the client'));
+  // grpc-js also reports a passed deadline as 'cancelled'; name it for what it is.
+  const onCancel = () =>
+    abort(
+      deadline && Date.now() >= deadline.getTime() - DEADLINE_SLACK_MS
+        ? new DriverError('DEADLINE_EXCEEDED', 'the call deadline passed')
+        : new DriverError('ABORTED', 'the call was cancelled by the client'),
+    );
   const onShutdown = () => abort(new DriverError('UNAVAILABLE', 'the server is shutting down'));
   call.on('cancelled', onCancel);
   shutdown.addEventListener('abort', onShutdown);
@@ -73,59 +82,67 @@ function unimplemented(serviceName: string, method: string, log: Logger) {
   };
 }
 
+type LockOutcome = { readonly release: () => void } | { readonly error: unknown };
+
+/** Takes the call's keys synchronously, before any await (CSI "Concurrency"); a held key is ABORTED. */
+function takeLocks(spec: MethodSpec<never, unknown>, request: unknown, locks: KeyedLocks): LockOutcome {
+  try {
+    const keys = spec.lockKeys?.(request as never) ?? [];
+    const release = locks.tryAcquire(keys);
+    if (release) return { release };
+    const key = locks.firstHeld(keys) ?? keys.join(', ');
+    return { error: new DriverError('ABORTED', `an operation for ${key} is already in progress`) };
+  } catch (err) {
+    return { error: err };
+  }
+}
+
+/** Start and finish log lines of one call; failures that are our fault (INTERNAL) log as errors. */
+function callLog(log: Logger, level: 'debug' | 'info') {
+  const started = process.hrtime.bigint();
+  return (code: string, error?: string) => {
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    log.log(code === 'INTERNAL' ? 'error' : level, 'call finished', { code, durationMs, ...(error ? { error } : {}) });
+  };
+}
+
+async function run(spec: MethodSpec<never, unknown>, request: unknown, ctx: CallContext, method: string) {
+  const response = await spec.handle(request as never, ctx);
+  if (typeof response !== 'object' || response === null) {
+    throw new DriverError('INTERNAL', `${method} produced no response message`);
+  }
+  return response;
+}
+
 function handler(method: string, spec: MethodSpec<never, unknown>, redact: Redactor, options: AdapterOptions) {
   const level = spec.logLevel ?? 'info';
   return (call: UnaryCall, callback: UnaryCallback): void => {
-    const started = process.hrtime.bigint();
     const request = call.request;
     const requestId = randomUUID();
     const log = options.log.child({ method, requestId, ...idsOf(request) });
     log.log(level, 'call started', { request: redact(request) });
-    const finish = (outcome: { code: string; error?: string }) => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { code: outcome.code, durationMs, ...(outcome.error ? { error: outcome.error } : {}) };
-      log.log(outcome.code === 'OK' ? level : 'warn', 'call finished', line);
-    };
+    const finished = callLog(log, level);
     const fail = (err: unknown) => {
       const status = toGrpcError(err);
-      finish({ code: status.codeName, error: status.details });
+      finished(status.codeName, status.details);
       callback({ code: status.code, details: status.details });
     };
 
-    // Locks first, synchronously: a concurrent call for the same key must see them held (CSI "Concurrency").
-    let release: (() => void) | undefined;
-    try {
-      const keys = spec.lockKeys?.(request as never) ?? [];
-      release = options.locks.tryAcquire(keys);
-      if (!release) {
-        const key = options.locks.firstHeld(keys) ?? keys.join(', ');
-        fail(new DriverError('ABORTED', `an operation for ${key} is already in progress`));
-        return;
-      }
-    } catch (err) {
-      fail(err);
-      return;
-    }
-
+    const locks = takeLocks(spec, request, options.locks);
+    if ('error' in locks) return fail(locks.error);
     const deadline = deadlineOf(call);
     const { signal, dispose } = callSignal(call, deadline, options.shutdown);
-    const ctx: CallContext = { signal, log, requestId, deadline };
-    const held = release;
-    void (async () => {
-      try {
-        const response = await spec.handle(request as never, ctx);
-        if (typeof response !== 'object' || response === null) {
-          throw new DriverError('INTERNAL', `${method} produced no response message`);
-        }
-        finish({ code: 'OK' });
+    run(spec, request, { signal, log, requestId, deadline }, method)
+      .then((response) => {
+        finished('OK');
         callback(null, response);
-      } catch (err) {
-        fail(err);
-      } finally {
+      }, fail)
+      .finally(() => {
         dispose();
-        held();
-      }
-    })();
+        locks.release();
+      })
+      // Only reached if grpc-js itself throws from the callback; never let that become an unhandled rejection.
+      .catch((err: unknown) => log.error('failed to answer the call', { error: String(err) }));
   };
 }
 

@@ -15,7 +15,7 @@ export interface CallOptions {
 
 /** One method of a generated `...Definition` interface, as a promise. */
 export type UnaryMethod<D> =
-  D extends MethodDefinition<infer Req, unknown, unknown, infer ResOut>
+  D extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer ResOut>
     ? (request: Req, options?: CallOptions) => Promise<ResOut>
     : never;
 
