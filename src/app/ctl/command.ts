@@ -1,0 +1,51 @@
+/**
+ * One `zfs-csi ctl` subcommand: its flags, a pure request builder (flags → CSI request), the RPC it calls and
+ * how a person reads the response. Building is separate from calling so tests can pin every request.
+ */
+import type { CallOptions, CsiClient } from '../../grpc/client.js';
+import { flagHelp, type FlagSpecs, type FlagValues } from './flags.js';
+
+export interface CommandSpec<Req, Res> {
+  readonly name: string;
+  readonly summary: string;
+  readonly flags: FlagSpecs;
+  /** Pure: flag values → request; throws UsageError for a bad combination. */
+  readonly build: (flags: FlagValues) => Req;
+  readonly call: (client: CsiClient, request: Req, options: CallOptions) => Promise<Res>;
+  /** Human-readable output (without a trailing newline). */
+  readonly render: (response: Res, request: Req) => string;
+}
+
+export interface Outcome {
+  readonly response: unknown;
+  readonly text: string;
+}
+
+/** A command with its request/response types hidden, so the registry can hold all of them in one list. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly flags: FlagSpecs;
+  /** Builds the request from parsed flags (UsageError when they do not make one) and returns the call. */
+  prepare(flags: FlagValues): (client: CsiClient, options: CallOptions) => Promise<Outcome>;
+}
+
+export function defineCommand<Req, Res>(spec: CommandSpec<Req, Res>): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    flags: spec.flags,
+    prepare(flags) {
+      const request = spec.build(flags);
+      return async (client, options) => {
+        const response = await spec.call(client, request, options);
+        return { response, text: spec.render(response, request) };
+      };
+    },
+  };
+}
+
+export function commandUsage(command: Pick<Command, 'name' | 'summary' | 'flags'>): string {
+  const flags = Object.keys(command.flags).length > 0 ? `${flagHelp(command.flags)}\n` : '  (none)\n';
+  return `Usage: zfs-csi ctl ${command.name} [flags]\n\n${command.summary}\n\nFlags:\n${flags}`;
+}

@@ -1,0 +1,21 @@
+/** Every `zfs-csi ctl` subcommand, in the order `--help` lists them. */
+import type { Command } from './command.js';
+import { controllerInfoCommands } from './controller-info-commands.js';
+import { identityCommands } from './identity-commands.js';
+import { nodeCommands } from './node-commands.js';
+import { snapshotCommands } from './snapshot-commands.js';
+import { volumeCommands } from './volume-commands.js';
+
+export const COMMAND_GROUPS: readonly (readonly [string, readonly Command[]])[] = [
+  ['Identity', identityCommands],
+  ['Controller: volumes', volumeCommands],
+  ['Controller: snapshots', snapshotCommands],
+  ['Controller: other', controllerInfoCommands],
+  ['Node', nodeCommands],
+];
+
+export const COMMANDS: readonly Command[] = COMMAND_GROUPS.flatMap(([, list]) => list);
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
