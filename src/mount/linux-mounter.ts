@@ -8,7 +8,7 @@ import { execaRunner, type CommandResult, type CommandRunner } from './command.j
 import { MountError } from './errors.js';
 import { parseMountInfo } from './mountinfo.js';
 import type { MountEntry, Mounter } from './mounter.js';
-import { assertNotSymlink, canonicalOrSelf, checkPath } from './paths.js';
+import { assertNotSymlink, canonicalOrSelf, checkPath, refuseSymlink } from './paths.js';
 import { topMountAt } from './table-query.js';
 
 export interface LinuxMounterOptions {
@@ -89,7 +89,7 @@ export class LinuxMounter implements Mounter {
 
   async unmount(target: string, signal?: AbortSignal): Promise<void> {
     const lexical = checkPath(target);
-    await assertNotSymlink(lexical); // umount(8) would follow it to somebody else's mount
+    await refuseSymlink(lexical); // umount(8) would follow it to somebody else's mount
     const path = await canonicalOrSelf(lexical);
     let busy = 0;
     for (let layers = 0; layers <= MAX_LAYERS; ) {

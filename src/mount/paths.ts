@@ -57,6 +57,21 @@ export async function assertNotSymlink(path: string): Promise<Stats | undefined>
 }
 
 /**
+ * Throws INVALID_ARGUMENT when `path` is a symlink, and nothing else for a path that is missing or whose
+ * FUSE daemon died (ENOTCONN, EIO): a dead zfs-fuse mount is still a mount to unmount, not a symlink.
+ */
+export async function refuseSymlink(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSymbolicLink()) throw invalid(path, 'is a symlink');
+  } catch (err) {
+    if (err instanceof MountError) throw err;
+    const errno = errnoOf(err);
+    if (errno === 'ENOENT' || errno === 'ENOTCONN' || errno === 'EIO') return;
+    throw fsError('cannot lstat', path, err);
+  }
+}
+
+/**
  * `realpath(dirname(path)) + "/" + basename(path)`: the form the kernel records in the mount table. The
  * final component is deliberately not followed (a symlink there is refused by assertNotSymlink). A missing
  * parent is NOT_FOUND. `path` must have passed checkPath.

@@ -4,10 +4,18 @@
  * the verified unmount of §4 rule 4. Every comparison with the mount table uses canonical paths, since the
  * kernel records mount points with symlinks resolved.
  */
-import { mkdir, realpath, rmdir } from 'node:fs/promises';
+import { mkdir, realpath, rmdir, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { MountError, errnoOf, fsError } from './errors.js';
 import type { Mounter } from './mounter.js';
-import { assertNotSymlink, canonicalOrSelf, canonicalPath, checkPath } from './paths.js';
+import {
+  assertNotSymlink,
+  canonicalOrSelf,
+  canonicalPath,
+  checkPath,
+  lstatOrUndefined,
+  refuseSymlink,
+} from './paths.js';
 import { volumeStats } from './statfs.js';
 import { bindAt, bindsIn, isReadOnly, topMountAt } from './table-query.js';
 import type { TargetManager, VolumeStats } from './targets.js';
@@ -86,7 +94,7 @@ export class HostTargetManager implements TargetManager {
 
   async unpublish(target: string, signal?: AbortSignal): Promise<void> {
     const dst = await canonicalOrSelf(checkPath(target));
-    const existing = await assertNotSymlink(dst); // a symlink: INVALID_ARGUMENT, nothing unmounted
+    await refuseSymlink(dst); // a symlink: INVALID_ARGUMENT, nothing unmounted
     if (topMountAt(await this.mounter.table(), dst) !== undefined) {
       await this.mounter.unmount(dst, signal);
       // §4 rule 4, checked here too: the directory is removed only when the table shows nothing there.
@@ -95,6 +103,7 @@ export class HostTargetManager implements TargetManager {
         throw new MountError('INTERNAL', `target ${dst} is still mounted (${still.source}); not removing it`);
       }
     }
+    const existing = await lstatOrUndefined(dst); // now the directory below the former mount
     if (existing === undefined) return; // gone already: CSI says OK
     if (!existing.isDirectory()) {
       throw new MountError('FAILED_PRECONDITION', `target ${dst} is not a directory; not removing it`);
@@ -103,12 +112,22 @@ export class HostTargetManager implements TargetManager {
   }
 
   async stats(target: string): Promise<VolumeStats> {
-    const dst = await canonicalPath(checkPath(target));
+    const path = checkPath(target);
+    // Hot path (§7): one parallel round of syscalls. A target on another device than its parent is a
+    // mount point for sure; only a same-device bind (plain directories) needs the mount table.
+    const stats = volumeStats(path);
+    stats.catch(() => undefined); // awaited last; a check below may throw first
+    const [own, parent] = await Promise.all([
+      lstatOrUndefined(path),
+      stat(posix.dirname(path)).catch(() => undefined),
+    ]);
+    if (own === undefined || parent === undefined) throw new MountError('NOT_FOUND', `target ${path} does not exist`);
+    if (own.isSymbolicLink()) throw new MountError('INVALID_ARGUMENT', `target ${path} is a symlink`);
     // statfs of an unmounted directory would report the host's filesystem: CSI wants NOT_FOUND (§5).
-    if (topMountAt(await this.mounter.table(), dst) === undefined) {
-      throw new MountError('NOT_FOUND', `nothing is mounted at ${dst}`);
+    if (own.dev === parent.dev && topMountAt(await this.mounter.table(), await canonicalPath(path)) === undefined) {
+      throw new MountError('NOT_FOUND', `nothing is mounted at ${path}`);
     }
-    return volumeStats(dst);
+    return stats;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   canonicalOrSelf,
   canonicalPath,
   checkPath,
+  refuseSymlink,
 } from '../../src/mount/paths.js';
 
 const code = (c: string) => (err: unknown) => err instanceof MountError && err.code === c;
@@ -85,6 +86,9 @@ describe('path I/O checks', () => {
       assert.equal((await assertNotSymlink(join(dir, 'd')))?.isDirectory(), true);
       assert.equal(await assertNotSymlink(join(dir, 'missing')), undefined);
       await assert.rejects(assertNotSymlink(join(dir, 'link')), code('INVALID_ARGUMENT'));
+      await assert.rejects(refuseSymlink(join(dir, 'link')), code('INVALID_ARGUMENT'));
+      await refuseSymlink(join(dir, 'd'));
+      await refuseSymlink(join(dir, 'missing'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
