@@ -1,0 +1,89 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
+import { destroyScratch, uniqueParent } from './pool.js';
+
+const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
+
+export interface DriverOptions {
+  /** Parent dataset; a unique scratch one by default. */
+  readonly parent?: string;
+  readonly nodeId?: string;
+  /** Reuse this directory for socket and mounts (restarts after a crash keep the same paths). */
+  readonly dir?: string;
+  readonly logLevel?: string;
+}
+
+/** A real `zfs-csi serve --mode standalone` process on a scratch parent, with a client for it. */
+export interface Driver {
+  readonly parent: string;
+  readonly nodeId: string;
+  readonly dir: string;
+  readonly mountRoot: string;
+  readonly endpoint: string;
+  readonly client: CsiClient;
+  readonly logs: () => string;
+  /** SIGTERM and wait (drain). */
+  stop(): Promise<void>;
+  /** SIGKILL at once: the crash tests' hammer. */
+  kill(): Promise<void>;
+  /** Everything the test made: the process, mounts below dir, the parent dataset, the directory. */
+  cleanup(): Promise<void>;
+}
+
+export async function startDriver(options: DriverOptions = {}): Promise<Driver> {
+  const parent = options.parent ?? uniqueParent('t');
+  const nodeId = options.nodeId ?? 'test-node';
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'zfs-csi-')));
+  const mountRoot = join(dir, 'mounts');
+  const endpoint = `unix://${join(dir, 'csi.sock')}`;
+  let output = '';
+  const proc = execa(
+    process.execPath,
+    [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', nodeId, '--parent', parent,
+      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn'],
+    { reject: false, all: true, buffer: false },
+  );
+  proc.all?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const client = createCsiClient(endpoint);
+  const exited = proc.then(() => undefined);
+  await waitReady(client, exited, () => output);
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
+    proc.kill(signal);
+    await exited;
+  };
+  return {
+    parent, nodeId, dir, mountRoot, endpoint, client,
+    logs: () => output,
+    stop: () => stopWith('SIGTERM'),
+    kill: () => stopWith('SIGKILL'),
+    async cleanup() {
+      client.close();
+      await stopWith('SIGKILL');
+      await destroyScratch(parent, [dir]);
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitReady(client: CsiClient, exited: Promise<void>, logs: () => string): Promise<void> {
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+  });
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && !dead) {
+    try {
+      const r = await client.identity.Probe({}, { deadlineMs: 1000 });
+      if (r.ready?.value === true) return;
+    } catch {
+      // socket not there yet
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`driver did not become ready${dead ? ' (process exited)' : ''}:\n${logs()}`);
+}
