@@ -1,0 +1,154 @@
+import {
+  cloneArgs,
+  createArgs,
+  destroyArgs,
+  getArgs,
+  mountArgs,
+  poolListArgs,
+  setArgs,
+  setEachArgs,
+  snapshotArgs,
+  unmountArgs,
+} from './argv.js';
+import { isZfsError } from './errors.js';
+import { ExecaRunner, type CommandObserver, type CommandOutput, type CommandRunner } from './exec.js';
+import { assertUnder } from './names.js';
+import { parseGetOutput, parsePoolHealth } from './parse.js';
+import { probeCapabilities } from './probe.js';
+import { retryBusy } from './retry.js';
+import type { DatasetInfo, GetOptions, Zfs, ZfsCapabilities, ZfsProps } from './zfs.js';
+
+export interface ZfsCliOptions {
+  readonly zfsPath?: string;
+  readonly zpoolPath?: string;
+  /** Put before the binary, e.g. `['chroot', '/host']` or `['nsenter', '-t', '1', '-m', '--']`. */
+  readonly prefix?: readonly string[];
+  readonly timeoutMs?: number;
+  readonly concurrency?: number;
+  /** How long a mutating call retries "dataset is busy"; keep it below the CSI call's deadline. */
+  readonly busyBudgetMs?: number;
+  readonly onCommand?: CommandObserver;
+  /**
+   * When given, every name a mutating call touches must be strictly below one of these datasets
+   * (DESIGN.md §4 rule 2: "under the configured parent"). Reads (`get`, `poolHealth`) are not limited.
+   */
+  readonly parents?: readonly string[];
+  /** Replaces the execa runner (then prefix, timeoutMs, concurrency and onCommand are its business). */
+  readonly runner?: CommandRunner;
+}
+
+/** `zfs mount`/`zfs unmount` that found the work already done: the same outcome, so not an error. */
+const ALREADY_MOUNTED = /already mounted/;
+const NOT_MOUNTED = /not currently mounted/;
+
+/** The `Zfs` seam over the `zfs`/`zpool` command line (OpenZFS ≥ 2.1 and zfs-fuse 0.7). */
+export class ZfsCli implements Zfs {
+  readonly #zfsPath: string;
+  readonly #zpoolPath: string;
+  readonly #busyBudgetMs: number;
+  readonly #parents: readonly string[] | undefined;
+  readonly #runner: CommandRunner;
+  #capabilities: Promise<ZfsCapabilities> | undefined;
+
+  constructor(options: ZfsCliOptions = {}) {
+    this.#zfsPath = options.zfsPath ?? '/sbin/zfs';
+    this.#zpoolPath = options.zpoolPath ?? '/sbin/zpool';
+    this.#busyBudgetMs = options.busyBudgetMs ?? 10_000;
+    this.#parents = options.parents;
+    this.#runner =
+      options.runner ??
+      new ExecaRunner({
+        ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }),
+      });
+  }
+
+  /** Probed once and cached; a failed probe is not cached, so the next call tries again. */
+  capabilities(signal?: AbortSignal): Promise<ZfsCapabilities> {
+    if (this.#capabilities === undefined) {
+      const paths = { zfsPath: this.#zfsPath, zpoolPath: this.#zpoolPath };
+      const probe = probeCapabilities(this.#runner, paths, signal);
+      this.#capabilities = probe;
+      probe.catch(() => {
+        if (this.#capabilities === probe) this.#capabilities = undefined;
+      });
+    }
+    return this.#capabilities;
+  }
+
+  async create(dataset: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
+    await this.#mutate(createArgs(this.#owned(dataset), props), signal);
+  }
+
+  async clone(snapshot: string, dataset: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
+    await this.#mutate(cloneArgs(this.#owned(snapshot), this.#owned(dataset), props), signal);
+  }
+
+  async snapshot(snapshot: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
+    await this.#mutate(snapshotArgs(this.#owned(snapshot), props), signal);
+  }
+
+  async destroy(name: string, options: { readonly defer?: boolean }, signal?: AbortSignal): Promise<void> {
+    await this.#mutate(destroyArgs(this.#owned(name), options), signal);
+  }
+
+  async set(name: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
+    this.#owned(name);
+    // One property needs no probe: both implementations take it in one call.
+    const multiSet = Object.keys(props).length <= 1 || (await this.capabilities(signal)).multiSet;
+    if (multiSet) {
+      await this.#mutate(setArgs(name, props), signal);
+      return;
+    }
+    for (const args of setEachArgs(name, props)) await this.#mutate(args, signal);
+  }
+
+  async mount(dataset: string, signal?: AbortSignal): Promise<void> {
+    await this.#mutate(mountArgs(this.#owned(dataset)), signal, ALREADY_MOUNTED);
+  }
+
+  async unmount(dataset: string, signal?: AbortSignal): Promise<void> {
+    await this.#mutate(unmountArgs(this.#owned(dataset)), signal, NOT_MOUNTED);
+  }
+
+  async get(
+    names: readonly string[],
+    props: readonly string[],
+    options: GetOptions = {},
+    signal?: AbortSignal,
+  ): Promise<DatasetInfo[]> {
+    // No names would mean "every dataset on the host": never what a caller meant.
+    if (names.length === 0) return [];
+    const { stdout } = await this.#runner.run(this.#zfsPath, getArgs(names, props, options), signal);
+    return parseGetOutput(stdout);
+  }
+
+  async poolHealth(pool: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      const { stdout } = await this.#runner.run(this.#zpoolPath, poolListArgs(pool), signal);
+      return parsePoolHealth(stdout, pool);
+    } catch (err) {
+      // Only "no such pool" means "not imported"; a daemon that does not answer stays an error.
+      if (isZfsError(err, 'pool_unavailable') && /no such pool/.test(err.stderr)) return undefined;
+      throw err;
+    }
+  }
+
+  #owned(name: string): string {
+    return this.#parents === undefined ? name : assertUnder(name, this.#parents);
+  }
+
+  async #mutate(args: readonly string[], signal: AbortSignal | undefined, alreadyDone?: RegExp): Promise<void> {
+    const run = async (): Promise<CommandOutput | undefined> => {
+      try {
+        return await this.#runner.run(this.#zfsPath, args, signal);
+      } catch (err) {
+        if (alreadyDone !== undefined && isZfsError(err) && alreadyDone.test(err.stderr)) return undefined;
+        throw err;
+      }
+    };
+    await retryBusy(run, { budgetMs: this.#busyBudgetMs, signal });
+  }
+}

@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ZfsCli } from '../../src/zfs/cli.js';
+import { ZfsError } from '../../src/zfs/errors.js';
+import { FakeRunner, type Reply } from './fake-runner.js';
+import { GET_DEPTH_1, ZFS_GET_USAGE, ZPOOL_LIST, ZPOOL_UPGRADE_V } from './fixtures.js';
+
+const FUSE_PROBE: Array<readonly [string, Reply]> = [
+  ['/sbin/zfs version', { stderr: "unrecognized command 'version'\n" }],
+  ['/sbin/zpool upgrade -v', { stdout: ZPOOL_UPGRADE_V }],
+];
+const BUSY = { stderr: "cannot destroy 'tank/csi/a': dataset is busy\n" };
+
+function cli(script: Array<readonly [string, Reply | ((n: number) => Reply)]>, parents?: string[]): { zfs: ZfsCli; runner: FakeRunner } {
+  const runner = new FakeRunner(script);
+  const zfs = new ZfsCli({ runner, busyBudgetMs: 2_000, ...(parents === undefined ? {} : { parents }) });
+  return { zfs, runner };
+}
+
+test('set: one zfs set per property when the implementation has no multiSet (zfs-fuse)', async () => {
+  const { zfs, runner } = cli([
+    ...FUSE_PROBE,
+    ['/sbin/zfs get', { stderr: ZFS_GET_USAGE }],
+    ['/sbin/zfs set', { stdout: '' }],
+  ]);
+  await zfs.set('tank/csi/a', { refquota: '10', canmount: 'off' });
+  assert.deepEqual(
+    runner.calls.filter((c) => c.includes(' set ')),
+    ['/sbin/zfs set canmount=off tank/csi/a', '/sbin/zfs set refquota=10 tank/csi/a'],
+  );
+  // Capabilities are probed once and cached.
+  await zfs.set('tank/csi/a', { refquota: '20', canmount: 'on' });
+  assert.equal(runner.calls.filter((c) => c === '/sbin/zfs version').length, 1);
+});
+
+test('set: one call for several properties on OpenZFS, and a single property needs no probe', async () => {
+  const { zfs, runner } = cli([
+    ['/sbin/zfs version', { stdout: 'zfs-2.1.5\n' }],
+    ['/sbin/zfs get', { stderr: '\tavailable   NO   NO   <size>\n' }],
+    ['/sbin/zfs set', { stdout: '' }],
+  ]);
+  await zfs.set('tank/a', { refquota: '10' });
+  assert.deepEqual(runner.calls, ['/sbin/zfs set refquota=10 tank/a']);
+  await zfs.set('tank/a', { refquota: '10', canmount: 'off' });
+  assert.equal(runner.calls.at(-1), '/sbin/zfs set canmount=off refquota=10 tank/a');
+});
+
+test('a failed probe is not cached', async () => {
+  let up = false;
+  const { zfs } = cli([
+    ['/sbin/zfs version', () => (up ? { stdout: 'zfs-2.1.5\n' } : { stderr: 'connect: Connection refused\n' })],
+    ['/sbin/zfs get', { stderr: '\tavailable   NO   NO   <size>\n' }],
+  ]);
+  await assert.rejects(zfs.capabilities(), (err: unknown) => err instanceof ZfsError && err.kind === 'pool_unavailable');
+  up = true;
+  assert.equal((await zfs.capabilities()).implementation, 'openzfs');
+});
+
+test('mutations retry busy, then succeed', async () => {
+  const { zfs, runner } = cli([['/sbin/zfs destroy', (n) => (n < 3 ? BUSY : { stdout: '' })]]);
+  await zfs.destroy('tank/csi/a', {});
+  assert.equal(runner.calls.length, 3);
+});
+
+test('reads are not retried, mutations give up on other errors at once', async () => {
+  const { zfs, runner } = cli([
+    ['/sbin/zfs create', { stderr: "cannot create 'tank/a': dataset already exists\n" }],
+    ['/sbin/zfs get', BUSY],
+  ]);
+  await assert.rejects(zfs.create('tank/a', {}), (err: unknown) => err instanceof ZfsError && err.kind === 'exists');
+  await assert.rejects(zfs.get(['tank/a'], ['used']), (err: unknown) => err instanceof ZfsError && err.kind === 'busy');
+  assert.equal(runner.calls.length, 2);
+});
+
+test('every name is validated before any command runs; parents, when configured, bound mutations', async () => {
+  const { zfs, runner } = cli([['/sbin/zfs', { stdout: '' }]], ['tank/csi']);
+  const invalid = (err: unknown): boolean => err instanceof ZfsError && err.kind === 'invalid';
+  await assert.rejects(zfs.destroy('tank/csi/a%b', {}), invalid);
+  await assert.rejects(zfs.destroy('tank/other', {}), invalid);
+  await assert.rejects(zfs.destroy('tank/csi', {}), invalid);
+  await assert.rejects(zfs.clone('tank/elsewhere@s', 'tank/csi/b', {}), invalid);
+  await assert.rejects(zfs.set('tank/csi/a,tank/x', { refquota: '1' }), invalid);
+  await assert.rejects(zfs.get(['tank/a b'], ['used']), invalid);
+  await assert.rejects(zfs.poolHealth('tank/csi'), invalid);
+  assert.deepEqual(runner.calls, []);
+  await zfs.destroy('tank/csi/a@s', { defer: true });
+  assert.deepEqual(runner.calls, ['/sbin/zfs destroy -d tank/csi/a@s']);
+});
+
+test('get parses the output; no names means no command', async () => {
+  const { zfs, runner } = cli([['/sbin/zfs get', { stdout: GET_DEPTH_1 }]]);
+  assert.deepEqual(await zfs.get([], ['used']), []);
+  assert.equal(runner.calls.length, 0);
+  const infos = await zfs.get(['zfscsi/t-fixture'], ['type', 'zfs.csi.dev:managed', 'defer_destroy'], { depth: 1 });
+  assert.equal(infos.length, 3);
+  assert.equal(runner.calls[0], '/sbin/zfs get -Hp -o name,property,value,source -d 1 type,zfs.csi.dev:managed,defer_destroy zfscsi/t-fixture');
+});
+
+test('poolHealth: health, undefined for "no such pool", an error when the daemon is down', async () => {
+  const { zfs } = cli([
+    ['/sbin/zpool list -H -o name,health zfscsi', { stdout: ZPOOL_LIST }],
+    ['/sbin/zpool list -H -o name,health gone', { stderr: "cannot open 'gone': no such pool\n" }],
+    ['/sbin/zpool list', { stderr: 'connect: No such file or directory\n' }],
+  ]);
+  assert.equal(await zfs.poolHealth('zfscsi'), 'ONLINE');
+  assert.equal(await zfs.poolHealth('gone'), undefined);
+  await assert.rejects(zfs.poolHealth('down'), (err: unknown) => err instanceof ZfsError && err.code === 'UNAVAILABLE');
+});
+
+test('mount/unmount that find the work done are not errors', async () => {
+  const { zfs } = cli([
+    ['/sbin/zfs mount', { stderr: "cannot mount 'tank/a': filesystem already mounted\n" }],
+    ['/sbin/zfs unmount', { stderr: "cannot unmount 'tank/a': not currently mounted\n" }],
+  ]);
+  await zfs.mount('tank/a');
+  await zfs.unmount('tank/a');
+});
