@@ -82,7 +82,10 @@ export class LinuxMounter implements Mounter {
     try {
       await this.unmount(dst, AbortSignal.timeout(CLEANUP_TIMEOUT_MS));
     } catch (err) {
-      throw new MountError('INTERNAL', `${failed.message}; the writable bind could not be removed: ${String(err)}`);
+      throw new MountError(
+        'INTERNAL',
+        `${failed.message}; the writable bind could not be removed: ${String(err)}`,
+      );
     }
     throw failed;
   }
@@ -102,7 +105,10 @@ export class LinuxMounter implements Mounter {
       } else if (/not mounted|no mount point/i.test(r.stderr)) {
         const still = topMountAt(await this.table(), path);
         if (still === undefined) return;
-        throw new MountError('INTERNAL', `umount ${path} says not mounted but the table shows mount ${still.id}`);
+        throw new MountError(
+          'INTERNAL',
+          `umount ${path} says not mounted but the table shows mount ${still.id}`,
+        );
       } else if (/busy/i.test(r.stderr)) {
         const wait = this.busyDelays[busy++];
         if (wait === undefined) throw new MountError('ABORTED', `umount ${path}: target is busy`);

@@ -69,7 +69,10 @@ export class HostTargetManager implements TargetManager {
       // CSI NodePublishVolume idempotency: same volume, same access → OK; anything else → ALREADY_EXISTS.
       const mine = bindAt(table, src, dst);
       if (mine === undefined) {
-        throw new MountError('ALREADY_EXISTS', `target ${dst} holds another mount (${top.fsType} ${top.source})`);
+        throw new MountError(
+          'ALREADY_EXISTS',
+          `target ${dst} holds another mount (${top.fsType} ${top.source})`,
+        );
       }
       if (isReadOnly(mine) !== readOnly) {
         throw new MountError('ALREADY_EXISTS', `target ${dst} is already published ${ro(isReadOnly(mine))}`);
@@ -77,7 +80,10 @@ export class HostTargetManager implements TargetManager {
       return;
     }
     if (this.requireMountedSource && topMountAt(table, src) === undefined) {
-      throw new MountError('FAILED_PRECONDITION', `source ${src} is not a mount point (dataset not mounted?)`);
+      throw new MountError(
+        'FAILED_PRECONDITION',
+        `source ${src} is not a mount point (dataset not mounted?)`,
+      );
     }
     const created = existing === undefined && (await makeTarget(dst));
     try {
@@ -88,7 +94,10 @@ export class HostTargetManager implements TargetManager {
     }
     const after = bindAt(await this.mounter.table(), src, dst);
     if (after === undefined || isReadOnly(after) !== readOnly) {
-      throw new MountError('INTERNAL', `bind of ${src} on ${dst} is not in the mount table as ${ro(readOnly)}`);
+      throw new MountError(
+        'INTERNAL',
+        `bind of ${src} on ${dst} is not in the mount table as ${ro(readOnly)}`,
+      );
     }
   }
 
@@ -121,10 +130,13 @@ export class HostTargetManager implements TargetManager {
       lstatOrUndefined(path),
       stat(posix.dirname(path)).catch(() => undefined),
     ]);
-    if (own === undefined || parent === undefined) throw new MountError('NOT_FOUND', `target ${path} does not exist`);
+    if (own === undefined || parent === undefined) {
+      throw new MountError('NOT_FOUND', `target ${path} does not exist`);
+    }
     if (own.isSymbolicLink()) throw new MountError('INVALID_ARGUMENT', `target ${path} is a symlink`);
     // statfs of an unmounted directory would report the host's filesystem: CSI wants NOT_FOUND (§5).
-    if (own.dev === parent.dev && topMountAt(await this.mounter.table(), await canonicalPath(path)) === undefined) {
+    const sameDevice = own.dev === parent.dev;
+    if (sameDevice && topMountAt(await this.mounter.table(), await canonicalPath(path)) === undefined) {
       throw new MountError('NOT_FOUND', `nothing is mounted at ${path}`);
     }
     return stats;
@@ -139,7 +151,9 @@ async function makeTarget(dst: string): Promise<boolean> {
   } catch (err) {
     if (errnoOf(err) !== 'EEXIST') throw fsError('cannot create target', dst, err);
     const now = await assertNotSymlink(dst);
-    if (now?.isDirectory() !== true) throw new MountError('INVALID_ARGUMENT', `target ${dst} is not a directory`);
+    if (now?.isDirectory() !== true) {
+      throw new MountError('INVALID_ARGUMENT', `target ${dst} is not a directory`);
+    }
     return false;
   }
 }
@@ -152,7 +166,10 @@ async function removeTarget(dst: string): Promise<void> {
     const errno = errnoOf(err);
     if (errno === 'ENOENT') return;
     if (errno === 'ENOTEMPTY' || errno === 'EEXIST') {
-      throw new MountError('FAILED_PRECONDITION', `target ${dst} is not empty after unmount; not removing it`);
+      throw new MountError(
+        'FAILED_PRECONDITION',
+        `target ${dst} is not empty after unmount; not removing it`,
+      );
     }
     if (errno === 'EBUSY') throw new MountError('ABORTED', `target ${dst} was mounted again meanwhile`);
     throw fsError('cannot remove target', dst, err);
