@@ -13,9 +13,12 @@ function malformed(what: string, line: string): ZfsError {
 /**
  * A property has a value unless ZFS printed a placeholder: a user property that is not set anywhere has
  * source `-` (its value `-` with source `local` is a real value); a native one without a value is `-`.
+ * User properties count only where they were set (`local`, or `received` by zfs receive): the driver's
+ * records are always written on the object itself, and an inherited `zfs.csi.dev:managed=true` would make a
+ * foreign child dataset or snapshot look like one of ours (DESIGN.md §3.1, the `owns()` check).
  */
 function hasValue(property: string, value: string, source: string): boolean {
-  return isUserProperty(property) ? source !== '-' : value !== '-';
+  return isUserProperty(property) ? source === 'local' || source === 'received' : value !== '-';
 }
 
 /**
