@@ -61,7 +61,9 @@ describe('watch', () => {
     assert.deepEqual(summary(w.events), ['ADDED w-after', 'MODIFIED w-after', 'DELETED w-after']);
     const rvs = w.events.map((e) => Number(rvOf(e.object)));
     assert.deepEqual([...rvs].sort((a, b) => a - b), rvs, 'resourceVersions increase');
+    assert.equal(fx.server.openWatches, 1);
     w.stop();
+    await waitFor('the server to drop the aborted watch', () => fx.server.openWatches === 0);
   });
 
   it('without a resourceVersion starts with ADDED for every current object', async () => {

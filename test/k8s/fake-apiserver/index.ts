@@ -11,3 +11,4 @@ export {
 } from './resources.js';
 export type { Fault, FaultSpec, RequestFilter, RequestRecord } from './faults.js';
 export type { Json, JsonObject } from './json.js';
+export { startKubeTarget, type KubeTarget } from './kube-target.js';
