@@ -1,0 +1,147 @@
+/**
+ * The custom resources of Kubernetes mode (DESIGN.md §1, §2): names, shapes and decoders.
+ * Objects are cluster-scoped; a volume's resource is named by its volume ID, a snapshot's by its snapshot ID
+ * (both are valid DNS-1123 names by construction, src/csi/ids.ts). int64 byte counts travel as decimal strings:
+ * JSON numbers lose precision above 2^53.
+ */
+import type { ErrorCode } from '../../domain/errors.js';
+
+export const GROUP = 'zfs.csi.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const PLURAL = { volume: 'zfsvolumes', snapshot: 'zfssnapshots', node: 'zfsnodes' } as const;
+export const KIND = { volume: 'ZfsVolume', snapshot: 'ZfsSnapshot', node: 'ZfsNode' } as const;
+/** Held by the agent from before it creates a dataset until the dataset is proven gone (§4 rule 7). */
+export const FINALIZER = 'zfs.csi.dev/dataset';
+/** The owning node, as a label so agents can watch only their own objects with a label selector. */
+export const NODE_LABEL = 'zfs.csi.dev/node';
+
+export type VolumePhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost';
+export type SnapshotPhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost';
+
+export interface Condition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+}
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  readonly generation?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly finalizers?: readonly string[];
+  readonly deletionTimestamp?: string;
+  readonly creationTimestamp?: string;
+}
+
+export interface ContentSourceSpec {
+  readonly kind: 'snapshot' | 'volume';
+  readonly id: string;
+}
+
+export interface ZfsVolumeSpec {
+  readonly csiName: string;
+  readonly volumeId: string;
+  readonly nodeName: string;
+  readonly parentDataset: string;
+  readonly requestedBytes: string;
+  readonly contentSource?: ContentSourceSpec;
+  /** Validated StorageClass parameters (VolumeParams): native properties, quotaType, thin. */
+  readonly properties: Readonly<Record<string, string>>;
+  readonly quotaType: 'refquota' | 'quota';
+  readonly thin: boolean;
+  /** CSI DeleteVolume was called: the only thing that lets the agent destroy data (§4 rule 7). */
+  readonly deletionRequested?: boolean;
+}
+
+export interface ZfsVolumeStatus {
+  readonly phase?: VolumePhase;
+  /** The gRPC code of the last failure, so a node-side error reaches the CO with the right code (§2). */
+  readonly code?: ErrorCode;
+  readonly message?: string;
+  readonly capacityBytes?: string;
+  readonly usedBytes?: string;
+  readonly dataset?: string;
+  readonly mountpoint?: string;
+  readonly datasetGuid?: string;
+  /**
+   * The agent's answer to deletionRequested: Destroyed (the dataset is gone), Retired (kept on the pool for
+   * its snapshots/clones, §3.1; destroyed later by a sweep), InUse (still published: FAILED_PRECONDITION).
+   */
+  readonly deletion?: DeletionOutcome;
+  readonly observedGeneration?: number;
+  readonly conditions?: readonly Condition[];
+}
+
+export type DeletionOutcome = 'Destroyed' | 'Retired' | 'InUse';
+
+export interface ZfsVolume {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'ZfsVolume';
+  readonly metadata: ObjectMeta;
+  readonly spec: ZfsVolumeSpec;
+  readonly status?: ZfsVolumeStatus;
+}
+
+export interface ZfsSnapshotSpec {
+  readonly csiName: string;
+  readonly snapshotId: string;
+  readonly sourceVolumeId: string;
+  readonly nodeName: string;
+  readonly deletionRequested?: boolean;
+}
+
+export interface ZfsSnapshotStatus {
+  readonly phase?: SnapshotPhase;
+  readonly readyToUse?: boolean;
+  readonly creationTime?: string;
+  readonly sizeBytes?: string;
+  /** Full ZFS name `parent/volume@snapshot`, filled by the agent. */
+  readonly zfsName?: string;
+  /** Destroyed once `zfs destroy -d` ran (deferred while clones need it; gone for the CO at once). */
+  readonly deletion?: 'Destroyed';
+  readonly code?: ErrorCode;
+  readonly message?: string;
+  readonly observedGeneration?: number;
+  readonly conditions?: readonly Condition[];
+}
+
+export interface ZfsSnapshot {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'ZfsSnapshot';
+  readonly metadata: ObjectMeta;
+  readonly spec: ZfsSnapshotSpec;
+  readonly status?: ZfsSnapshotStatus;
+}
+
+export interface ParentStatus {
+  readonly parent: string;
+  readonly pool: string;
+  readonly health: string;
+  readonly availableBytes: string;
+  readonly usedBytes: string;
+  readonly retiredBytes: string;
+}
+
+export interface ZfsNodeStatus {
+  readonly parents?: readonly ParentStatus[];
+  readonly implementation?: string;
+  readonly zfsVersion?: string;
+  readonly agentVersion?: string;
+  readonly lastHeartbeat?: string;
+  readonly conditions?: readonly Condition[];
+}
+
+export interface ZfsNode {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'ZfsNode';
+  readonly metadata: ObjectMeta;
+  readonly spec?: Readonly<Record<string, never>>;
+  readonly status?: ZfsNodeStatus;
+}
+
+export type ZfsResource = ZfsVolume | ZfsSnapshot | ZfsNode;
