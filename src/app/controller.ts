@@ -1,0 +1,57 @@
+import type { Logger } from 'winston';
+import { controllerService } from '../csi/controller/index.js';
+import { identityService } from '../csi/identity.js';
+import { startServer } from '../grpc/server.js';
+import { ControllerCaches } from '../store/kube/controller-caches.js';
+import { KubeBackend } from '../store/kube/kube-backend.js';
+import { loadKubeConfig } from '../store/kube/kubeconfig.js';
+import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
+import type { Config } from './config.js';
+import type { Running } from './standalone.js';
+import { VERSION } from './version.js';
+
+export interface ControllerOptions {
+  /** Between node-loss checks; default 30 s (tests shorten it). */
+  readonly nodeLossIntervalMs?: number;
+}
+
+/**
+ * Controller mode (DESIGN.md §2): Identity + Controller over custom resources; it never runs `zfs`. The
+ * socket is served at once with Probe not ready; the caches fill in the background (the informers retry
+ * until the API server answers), then Probe turns ready.
+ */
+export async function runController(config: Config, log: Logger, options: ControllerOptions = {}): Promise<Running> {
+  const kc = loadKubeConfig(config.kubeconfig);
+  const caches = new ControllerCaches(kc, log);
+  const monitor = new NodeLossMonitor({
+    api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes,
+    nodeExists: coreNodeExists(kc), log,
+    ...(options.nodeLossIntervalMs === undefined ? {} : { intervalMs: options.nodeLossIntervalMs }),
+  });
+  const backend = new KubeBackend({
+    api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes, log,
+    synced: () => caches.synced(), nodeGone: (node) => monitor.isGone(node),
+  });
+  const server = await startServer({
+    endpoint: config.socketPath,
+    log,
+    services: {
+      Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
+      Controller: controllerService({ backend, driverName: config.driverName }),
+    },
+  });
+  log.info('serving CSI', { mode: 'controller', socket: server.socketPath });
+  const started = caches.start().then(
+    () => monitor.start(),
+    (err: unknown) => log.error('could not start watching custom resources', { error: err instanceof Error ? err.message : String(err) }),
+  );
+  return {
+    server,
+    async stop(timeoutMs) {
+      await server.drain(timeoutMs);
+      await started;
+      await monitor.stop();
+      await caches.stop();
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Kubernetes mode's VolumeBackend (DESIGN.md §2): reads come from watched caches of the custom resources,
+ * writes record intent in them and wait for the node agent's status (docs/kubernetes-mode.md). The
+ * controller never runs `zfs`.
+ */
+import type { Logger } from 'winston';
+import type { VolumeBackend } from '../../domain/backend.js';
+import type {
+  CapacityReport, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec,
+} from '../../domain/types.js';
+import type { KubeApi } from './api.js';
+import type { ResourceCache } from './cache.js';
+import { KubeBackendError, type KubeOpsContext } from './ops-common.js';
+import {
+  snapshotClaimsName, snapshotVisible, toSnapshotRecord, toVolumeRecord, volumeClaimsName, volumeVisible,
+  type ControllerVolume,
+} from './records.js';
+import type { ZfsNode, ZfsSnapshot } from './resources.js';
+import * as snapshots from './snapshot-ops.js';
+import * as volumes from './volume-ops.js';
+
+export interface KubeBackendDeps {
+  readonly api: KubeApi;
+  readonly volumes: ResourceCache<ControllerVolume>;
+  readonly snapshots: ResourceCache<ZfsSnapshot>;
+  readonly nodes: ResourceCache<ZfsNode>;
+  readonly log: Logger;
+  /** The caches hold the whole truth (ControllerCaches.synced); default: each cache's isSynced. */
+  readonly synced?: () => boolean;
+  /** Nodes whose Kubernetes Node object is gone (NodeLossMonitor.isGone); default: none. */
+  readonly nodeGone?: (node: string) => boolean;
+}
+
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export class KubeBackend implements VolumeBackend {
+  private readonly ctx: KubeOpsContext;
+
+  constructor(private readonly deps: KubeBackendDeps) {
+    this.ctx = {
+      api: deps.api, volumes: deps.volumes, snapshots: deps.snapshots, log: deps.log,
+      nodeGone: deps.nodeGone ?? (() => false),
+    };
+  }
+
+  private isSynced(): boolean {
+    const caches = this.deps.volumes.isSynced && this.deps.snapshots.isSynced && this.deps.nodes.isSynced;
+    return caches && (this.deps.synced?.() ?? true);
+  }
+
+  /** Until the caches are filled an empty answer would be a lie (and would let a retry duplicate a volume). */
+  private guard(): void {
+    if (!this.isSynced()) throw new KubeBackendError('UNAVAILABLE', 'custom resources are still being loaded from the API server');
+  }
+
+  async getVolume(id: string): Promise<VolumeRecord | undefined> {
+    this.guard();
+    const v = this.deps.volumes.get(id);
+    return v !== undefined && volumeVisible(v) ? toVolumeRecord(v) : undefined;
+  }
+
+  /**
+   * The CO's volume of that name. One still Pending is ABORTED ("operation pending", CSI CreateVolume): it is
+   * neither the CO's yet nor free to be made again; the CO retries until the agent has answered.
+   */
+  async findVolumeByName(name: string): Promise<VolumeRecord | undefined> {
+    this.guard();
+    const claims = this.deps.volumes.list().filter((o) => volumeClaimsName(o, name));
+    const visible = claims.find(volumeVisible);
+    if (visible !== undefined) return toVolumeRecord(visible);
+    const v = claims[0];
+    if (v !== undefined) {
+      const last = v.status?.message === undefined ? '' : ` (last: ${v.status.code ?? ''} ${v.status.message})`;
+      throw new KubeBackendError('ABORTED', `volume ${v.metadata.name} for ${JSON.stringify(name)} is still being created on node ${v.spec.nodeName}${last}`);
+    }
+    return undefined;
+  }
+
+  async listVolumes(): Promise<readonly VolumeRecord[]> {
+    this.guard();
+    return this.deps.volumes.list().filter(volumeVisible).map(toVolumeRecord).sort(byId);
+  }
+
+  async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
+    this.guard();
+    const s = this.deps.snapshots.get(id);
+    return s !== undefined && snapshotVisible(s) ? toSnapshotRecord(s) : undefined;
+  }
+
+  async findSnapshotByName(name: string): Promise<SnapshotRecord | undefined> {
+    this.guard();
+    const claims = this.deps.snapshots.list().filter((o) => snapshotClaimsName(o, name));
+    const visible = claims.find(snapshotVisible);
+    if (visible !== undefined) return toSnapshotRecord(visible);
+    const s = claims[0];
+    if (s !== undefined) {
+      throw new KubeBackendError('ABORTED', `snapshot ${s.metadata.name} for ${JSON.stringify(name)} is still being taken on node ${s.spec.nodeName}`);
+    }
+    return undefined;
+  }
+
+  async listSnapshots(): Promise<readonly SnapshotRecord[]> {
+    this.guard();
+    return this.deps.snapshots.list().filter(snapshotVisible).map(toSnapshotRecord).sort(byId);
+  }
+
+  async createVolume(spec: VolumeSpec, signal: AbortSignal): Promise<VolumeRecord> {
+    this.guard();
+    return volumes.createVolume(this.ctx, spec, signal);
+  }
+
+  async deleteVolume(id: string, signal: AbortSignal): Promise<void> {
+    this.guard();
+    return volumes.deleteVolume(this.ctx, id, signal);
+  }
+
+  async expandVolume(id: string, bytes: bigint, signal: AbortSignal): Promise<VolumeRecord> {
+    this.guard();
+    return volumes.expandVolume(this.ctx, id, bytes, signal);
+  }
+
+  async createSnapshot(spec: SnapshotSpec, signal: AbortSignal): Promise<SnapshotRecord> {
+    this.guard();
+    return snapshots.createSnapshot(this.ctx, spec, signal);
+  }
+
+  async deleteSnapshot(id: string, signal: AbortSignal): Promise<void> {
+    this.guard();
+    return snapshots.deleteSnapshot(this.ctx, id, signal);
+  }
+
+  /** Nodes that publish a ZfsNode and still exist, sorted (a stable default for chooseNode). */
+  private liveNodes(): ZfsNode[] {
+    return this.deps.nodes.list()
+      .filter((n) => !this.ctx.nodeGone(n.metadata.name))
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  }
+
+  /** From each ZfsNode's status.parents, in the agent's order (the first parent is the default). */
+  async capacity(node: string | undefined): Promise<readonly CapacityReport[]> {
+    this.guard();
+    return this.liveNodes()
+      .filter((n) => node === undefined || n.metadata.name === node)
+      .flatMap((n) => (n.status?.parents ?? []).map((p) => ({
+        node: n.metadata.name,
+        parent: p.parent,
+        availableBytes: BigInt(p.availableBytes),
+        retiredBytes: BigInt(p.retiredBytes),
+      })));
+  }
+
+  async nodes(): Promise<readonly string[]> {
+    this.guard();
+    return this.liveNodes().map((n) => n.metadata.name);
+  }
+
+  async ready(): Promise<boolean> {
+    return this.isSynced();
+  }
+}
