@@ -1,0 +1,27 @@
+/** What the reconcilers share: the node's identity, ZFS, the watched resources and their writers. */
+import type { Logger } from 'winston';
+import type { CapacityCache } from '../provision/capacity.js';
+import type { Provisioner } from '../provision/provisioner.js';
+import type { ResourceCache } from '../store/kube/cache.js';
+import type { ZfsSnapshot, ZfsVolume } from '../store/kube/resources.js';
+import type { Zfs } from '../zfs/zfs.js';
+import type { EventSink } from './events.js';
+import type { ResourceWriter } from './writer.js';
+
+export interface AgentContext {
+  readonly node: string;
+  readonly parents: readonly string[];
+  readonly zfs: Zfs;
+  readonly provisioner: Provisioner;
+  readonly capacity: CapacityCache;
+  readonly volumes: ResourceCache<ZfsVolume>;
+  readonly snapshots: ResourceCache<ZfsSnapshot>;
+  readonly volumeWriter: ResourceWriter<ZfsVolume>;
+  readonly snapshotWriter: ResourceWriter<ZfsSnapshot>;
+  readonly events: EventSink;
+  readonly log: Logger;
+  /** Destroys retired data nothing needs any more, and requeues the volumes whose data went. */
+  sweep(parent: string, signal?: AbortSignal): Promise<void>;
+  /** Rescans for datasets without a resource (after a deletion without intent left one behind). */
+  refreshDrift(): void;
+}

@@ -1,0 +1,172 @@
+/**
+ * Makes ZFS match one ZfsVolume (docs/kubernetes-mode.md "Volume life cycle"): finalizer before anything is
+ * made, then the idempotent provisioner, then status. Deletion needs the recorded intent (DESIGN.md §4 rule 7);
+ * an absence is trusted only with the pool present (§4 rule 6).
+ */
+import { ProvisionError } from '../provision/errors.js';
+import type { ResolvedSource } from '../provision/provisioner.js';
+import type { DeletionOutcome, ZfsVolume } from '../store/kube/resources.js';
+import type { AgentContext } from './context.js';
+import { involvedOf } from './events.js';
+import { guarded, type GuardDeps } from './guard.js';
+import {
+  hasFinalizer, snapshotRecordOf, volumeDataset, volumeRecordOf, volumeSettled, volumeSpecOf,
+} from './records.js';
+import { AgentError, inspectVolume } from './zfs-state.js';
+
+const CLEAR = { code: null, message: null } as const;
+
+export class VolumeReconciler {
+  private readonly guard: GuardDeps<ZfsVolume>;
+
+  constructor(private readonly ctx: AgentContext) {
+    this.guard = { zfs: ctx.zfs, events: ctx.events, cache: ctx.volumes, writer: ctx.volumeWriter, kind: 'ZfsVolume' };
+  }
+
+  async reconcile(name: string, signal: AbortSignal): Promise<void> {
+    const v = this.ctx.volumes.get(name);
+    if (!v || v.spec.nodeName !== this.ctx.node) return;
+    const st = v.status ?? {};
+    const parent = v.spec.parentDataset;
+    if (v.metadata.deletionTimestamp) {
+      return guarded(this.guard, v, parent, 'DeleteFailed', () => this.onDeleted(v, signal), signal);
+    }
+    if (v.spec.deletionRequested) {
+      return guarded(this.guard, v, parent, 'DeleteFailed', () => this.onDeleteIntent(v, signal), signal);
+    }
+    // Destroyed or retired data is never brought back: a new volume gets a new ID (DESIGN.md §3.1).
+    if (st.deletion === 'Destroyed' || st.deletion === 'Retired' || st.phase === 'Lost') return;
+    if (st.phase === 'Failed' && st.observedGeneration === v.metadata.generation) return;
+    if (volumeSettled(v) && hasFinalizer(v.metadata)) return;
+    return guarded(this.guard, v, parent, 'ProvisioningFailed', () => this.ensure(v, signal), signal);
+  }
+
+  private validate(v: ZfsVolume): void {
+    if (v.spec.volumeId !== v.metadata.name) {
+      throw new AgentError('INVALID_ARGUMENT', `spec.volumeId ${v.spec.volumeId} differs from the name ${v.metadata.name}`);
+    }
+    if (!this.ctx.parents.includes(v.spec.parentDataset)) {
+      throw new AgentError('INVALID_ARGUMENT', `parent ${v.spec.parentDataset} is not served on node ${this.ctx.node} (${this.ctx.parents.join(', ')})`);
+    }
+  }
+
+  private async ensure(v: ZfsVolume, signal: AbortSignal): Promise<void> {
+    this.validate(v);
+    if (!hasFinalizer(v.metadata)) v = await this.ctx.volumeWriter.addFinalizer(v);
+    const st = v.status ?? {};
+    const generation = v.metadata.generation;
+    if (st.phase !== 'Ready') {
+      const record = await this.ctx.provisioner.createVolume(volumeSpecOf(v), this.resolveSource(v), signal);
+      this.ctx.capacity.invalidate();
+      if (record.retired) throw new AgentError('FAILED_PRECONDITION', `volume ${record.id} was deleted (retired) and is not re-created`);
+      await this.ctx.volumeWriter.patchStatus(v, {
+        phase: 'Ready', capacityBytes: record.capacityBytes.toString(), dataset: record.dataset,
+        mountpoint: record.mountpoint, observedGeneration: generation, deletion: null, ...CLEAR,
+      });
+      return;
+    }
+    const requested = BigInt(v.spec.requestedBytes);
+    if (requested > BigInt(st.capacityBytes ?? '0')) {
+      const mountpointOf = (id: string): string => this.ctx.provisioner.mountpointOf(id);
+      const record = await this.ctx.provisioner.expandVolume(volumeRecordOf(v, mountpointOf), requested, signal);
+      await this.ctx.volumeWriter.patchStatus(v, {
+        capacityBytes: record.capacityBytes.toString(), observedGeneration: generation, deletion: null, ...CLEAR,
+      });
+      return;
+    }
+    // Nothing to change on the pool (e.g. the controller withdrew an InUse deletion): acknowledge the generation.
+    await this.ctx.volumeWriter.patchStatus(v, { observedGeneration: generation, deletion: null, ...CLEAR });
+  }
+
+  /** The source's ZFS objects, from this node's resources (the controller placed the volume beside it). */
+  private resolveSource(v: ZfsVolume): ResolvedSource | undefined {
+    const source = v.spec.contentSource;
+    if (!source) return undefined;
+    const requested = BigInt(v.spec.requestedBytes);
+    if (source.kind === 'snapshot') {
+      const snap = this.ctx.snapshots.get(source.id);
+      const st = snap?.status ?? {};
+      if (!snap || snap.spec.deletionRequested || st.deletion || st.phase === 'Failed' || st.phase === 'Lost') {
+        throw new AgentError('NOT_FOUND', `source snapshot ${source.id} not found on node ${this.ctx.node}`);
+      }
+      const record = snapshotRecordOf(snap);
+      if (!record || st.phase !== 'Ready') throw new AgentError('UNAVAILABLE', `source snapshot ${source.id} is not ready yet`);
+      if (requested < record.sizeBytes) {
+        throw new AgentError('OUT_OF_RANGE', `requested ${requested} bytes is smaller than snapshot ${source.id} (${record.sizeBytes})`);
+      }
+      return { kind: 'snapshot', snapshot: record };
+    }
+    const src = this.ctx.volumes.get(source.id);
+    const st = src?.status ?? {};
+    if (!src || src.spec.deletionRequested || src.metadata.deletionTimestamp || st.deletion || st.phase === 'Failed' || st.phase === 'Lost') {
+      throw new AgentError('NOT_FOUND', `source volume ${source.id} not found on node ${this.ctx.node}`);
+    }
+    if (st.phase !== 'Ready') throw new AgentError('UNAVAILABLE', `source volume ${source.id} is not ready yet`);
+    const record = volumeRecordOf(src, (id) => this.ctx.provisioner.mountpointOf(id));
+    if (requested < record.capacityBytes) {
+      throw new AgentError('OUT_OF_RANGE', `requested ${requested} bytes is smaller than volume ${source.id} (${record.capacityBytes})`);
+    }
+    return { kind: 'volume', volume: record };
+  }
+
+  /** CSI DeleteVolume was recorded: answer it once per generation with Destroyed, Retired or InUse. */
+  private async onDeleteIntent(v: ZfsVolume, signal: AbortSignal): Promise<void> {
+    const st = v.status ?? {};
+    const generation = v.metadata.generation ?? 0;
+    if (st.deletion !== undefined && (st.observedGeneration ?? -1) >= generation) return;
+    const outcome = await this.destroy(v, signal);
+    await this.ctx.volumeWriter.patchStatus(v, {
+      deletion: outcome, observedGeneration: generation, ...(outcome === 'InUse' ? {} : { phase: 'Deleting' }), ...CLEAR,
+    });
+  }
+
+  /** The resource is being deleted: the finalizer goes once the data is gone, or at once without intent. */
+  private async onDeleted(v: ZfsVolume, signal: AbortSignal): Promise<void> {
+    if (!hasFinalizer(v.metadata)) return;
+    if (!v.spec.deletionRequested) {
+      await this.ctx.events.warning(involvedOf('ZfsVolume', v.metadata), 'DeletedWithoutIntent',
+        `ZfsVolume deleted without CSI DeleteVolume: dataset ${volumeDataset(v)} is kept, reported as drift (DESIGN.md §4 rule 7)`);
+      await this.ctx.volumeWriter.removeFinalizer(v);
+      this.ctx.refreshDrift();
+      return;
+    }
+    const st = v.status ?? {};
+    if (st.deletion !== 'Destroyed') {
+      const outcome = await this.destroy(v, signal);
+      if (outcome !== st.deletion) {
+        v = await this.ctx.volumeWriter.patchStatus(v, {
+          deletion: outcome, ...(outcome === 'InUse' ? {} : { phase: 'Deleting' }), ...CLEAR,
+        });
+      }
+      // Retired data stays until a sweep destroys it; the sweep requeues this volume then.
+      if (outcome === 'Retired') return;
+      if (outcome === 'InUse') throw new AgentError('ABORTED', `volume ${v.metadata.name} is still published; deletion retried`);
+    }
+    await this.ctx.volumeWriter.removeFinalizer(v);
+  }
+
+  /** Destroys or retires the dataset (§3.1); a published one is left alone (InUse). Idempotent. */
+  private async destroy(v: ZfsVolume, signal: AbortSignal): Promise<DeletionOutcome> {
+    const parent = v.spec.parentDataset;
+    if (!this.ctx.parents.includes(parent) || v.spec.volumeId !== v.metadata.name) {
+      // The agent never made anything outside its parents (validate() refuses before the finalizer).
+      this.ctx.log.warn('deletion of a volume this node never made: nothing touched', { volume: v.metadata.name, parent });
+      return 'Destroyed';
+    }
+    const record = await inspectVolume(this.ctx.zfs, parent, volumeDataset(v), v.spec.volumeId, signal);
+    if (!record) return 'Destroyed';
+    if (record.retired) return 'Retired';
+    let outcome: 'destroyed' | 'retired';
+    try {
+      outcome = await this.ctx.provisioner.deleteVolume(record, signal);
+    } catch (err) {
+      if (err instanceof ProvisionError && err.code === 'FAILED_PRECONDITION') return 'InUse';
+      throw err;
+    }
+    this.ctx.capacity.invalidate();
+    if (outcome === 'retired') return 'Retired';
+    // A clone going may release the last snapshot of a retired origin (DESIGN.md §3.1).
+    if (record.source) await this.ctx.sweep(parent, signal);
+    return 'Destroyed';
+  }
+}

@@ -1,0 +1,54 @@
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'winston';
+import { NodeAgent } from '../agent/agent.js';
+import { eventNamespace } from '../agent/events.js';
+import { identityService } from '../csi/identity.js';
+import { nodeService } from '../csi/node/index.js';
+import { startServer } from '../grpc/server.js';
+import { HostTargetManager } from '../mount/target-manager.js';
+import { LinuxMounter } from '../mount/linux-mounter.js';
+import { Provisioner } from '../provision/provisioner.js';
+import { KubeApi } from '../store/kube/api.js';
+import { loadKubeConfig } from '../store/kube/kubeconfig.js';
+import { ZfsCli } from '../zfs/cli.js';
+import type { Config } from './config.js';
+import type { Running } from './standalone.js';
+import { VERSION } from './version.js';
+
+/**
+ * Node mode (DESIGN.md §2, a DaemonSet): Identity + Node over the CSI socket, and the node agent that makes
+ * ZFS match this node's custom resources. The socket is served at once with Probe not ready; the agent adopts
+ * in the background (retrying until the pools and the API server are there), then Probe turns ready.
+ */
+export async function runNode(config: Config, log: Logger): Promise<Running> {
+  const zfs = new ZfsCli({ zfsPath: config.zfsCommand, zpoolPath: config.zpoolCommand, prefix: [...config.zfsPrefix] });
+  const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
+  await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
+  const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
+  const agent = new NodeAgent({
+    api: new KubeApi(loadKubeConfig(config.kubeconfig)),
+    zfs, provisioner, log,
+    node: config.nodeId,
+    parents: config.parents,
+    agentVersion: VERSION,
+    eventNamespace: eventNamespace(process.env),
+    sweepIntervalMs: config.sweepIntervalSeconds * 1000,
+  });
+  const server = await startServer({
+    endpoint: config.socketPath,
+    log,
+    services: {
+      Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),
+      Node: nodeService({ nodeId: config.nodeId, volumes: agent.nodeLookup(), targets }),
+    },
+  });
+  log.info('serving CSI', { mode: 'node', socket: server.socketPath, node: config.nodeId, parents: config.parents });
+  agent.start();
+  return {
+    server,
+    async stop(timeoutMs) {
+      await server.drain(timeoutMs);
+      await agent.stop();
+    },
+  };
+}
