@@ -137,7 +137,7 @@ export class KubeBackend implements VolumeBackend {
   }
 
   /** From each ZfsNode's status.parents, in the agent's order (the first parent is the default). */
-  async capacity(node: string | undefined): Promise<readonly CapacityReport[]> {
+  async capacity(node: string | undefined, _signal?: AbortSignal): Promise<readonly CapacityReport[]> {
     this.guard();
     return this.liveNodes()
       .filter((n) => node === undefined || n.metadata.name === node)
