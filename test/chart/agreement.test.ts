@@ -1,0 +1,191 @@
+/**
+ * Names the chart and the code must agree on (issue 4 §5), read from both: the driver's env and flags are
+ * fed to the real parseServeConfig, and what it makes of them is compared with the sidecars' flags, the
+ * volumes, the ports and the classes the chart renders.
+ */
+import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
+import { test } from 'node:test';
+import { parseServeConfig, SERVE_FLAGS, type Config } from '../../src/app/config.js';
+import { allowedKeys, DRIVER_KEYS } from '../../src/csi/params.js';
+import { TOPOLOGY_NODE_KEY } from '../../src/domain/types.js';
+import {
+  asArray, asObj, CHART, chartYaml, container, containers, defaultValues, flag, helperDefine, podSpec, read, renderTemplate,
+  REPO, workload, type Container, type Obj,
+} from './chart.js';
+
+const NODE = 'node-a';
+const NAMESPACE = 'zfs-system';
+const ENVS = new Set<string>(Object.values(SERVE_FLAGS).map((f) => f.env));
+/** Pod identity from the downward API: not a serve flag; the composition root reads it for Event namespaces. */
+const POD_IDENTITY = new Set(['POD_NAMESPACE']);
+
+/** The driver container's environment as the kubelet would resolve it on node-a. */
+function envOf(c: Container): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const e of c.env) {
+    const name = String(e['name']);
+    if (typeof e['value'] === 'string') env[name] = e['value'];
+    const field = asObj(asObj(e['valueFrom'] ?? { fieldRef: {} }, 'valueFrom')['fieldRef'] ?? {}, 'fieldRef')['fieldPath'];
+    if (field === 'spec.nodeName') env[name] = NODE;
+    if (field === 'metadata.namespace') env[name] = NAMESPACE;
+  }
+  return env;
+}
+
+function driverConfig(template: string, kind: string, overrides: Obj = {}): { config: Config; pod: Obj } {
+  const pod = workload(template, kind, overrides);
+  const driver = container(pod, 'driver');
+  const [command, ...args] = driver.args.filter((a) => a !== 'MASKED');
+  assert.equal(command, 'serve');
+  return { config: parseServeConfig(args, envOf(driver)), pod };
+}
+
+test('the driver gets only flags and env vars that `zfs-csi serve` knows', () => {
+  for (const [template, kind] of [['controller-deployment.yaml', 'Deployment'], ['node-daemonset.yaml', 'DaemonSet']] as const) {
+    const driver = container(workload(template, kind), 'driver');
+    for (const e of driver.env) {
+      const name = String(e['name']);
+      assert.ok(ENVS.has(name) || POD_IDENTITY.has(name), `${template}: env ${name} is not in SERVE_FLAGS`);
+    }
+    for (const a of driver.args.filter((x) => x.startsWith('--'))) {
+      const name = a.slice(2).split('=')[0] ?? '';
+      assert.ok(Object.hasOwn(SERVE_FLAGS, name), `${template}: flag ${a} is not in SERVE_FLAGS`);
+    }
+  }
+});
+
+test('the node plugin configuration parses into what the values ask for', () => {
+  const values = defaultValues();
+  const node = asObj(values['node'], 'node');
+  const { config } = driverConfig('node-daemonset.yaml', 'DaemonSet');
+  assert.equal(config.mode, 'node');
+  assert.equal(config.nodeId, NODE, 'ZFS_CSI_NODE_ID comes from spec.nodeName');
+  assert.deepEqual(config.parents, node['parents']);
+  assert.equal(config.mountRoot, node['mountRoot']);
+  assert.equal(config.zfsCommand, node['zfsCommand']);
+  assert.equal(config.zpoolCommand, node['zpoolCommand']);
+  assert.deepEqual(config.zfsPrefix, ['/usr/bin/nsenter', '--target', '1', '--mount', '--']);
+  assert.equal(config.sweepIntervalSeconds, node['sweepIntervalSeconds']);
+  assert.equal(config.driverName, values['driverName']);
+  assert.equal(config.metricsAddress, `:${String(asObj(values['metrics'], 'metrics')['port'])}`);
+});
+
+test('the chroot alternative gives the chroot prefix, and hostPID only for nsenter', () => {
+  const chroot = driverConfig('node-daemonset.yaml', 'DaemonSet', { node: { hostAccess: 'chroot' } });
+  assert.deepEqual(chroot.config.zfsPrefix, ['/usr/sbin/chroot', '/host']);
+  assert.equal(podSpec(chroot.pod)['hostPID'], false);
+  assert.equal(podSpec(workload('node-daemonset.yaml', 'DaemonSet'))['hostPID'], true);
+  const custom = driverConfig('node-daemonset.yaml', 'DaemonSet', { node: { zfsPrefix: '/usr/bin/nsenter -t 1 -m --' } });
+  assert.deepEqual(custom.config.zfsPrefix, ['/usr/bin/nsenter', '-t', '1', '-m', '--']);
+});
+
+test('the controller configuration parses and the driver name is the code default', () => {
+  const { config } = driverConfig('controller-deployment.yaml', 'Deployment');
+  assert.equal(config.mode, 'controller');
+  const codeDefault = parseServeConfig(['--mode', 'controller'], {}).driverName;
+  assert.equal(defaultValues()['driverName'], codeDefault);
+  assert.equal(config.driverName, codeDefault);
+  const csiDriver = renderTemplate('csidriver.yaml')[0] ?? {};
+  assert.equal(asObj(csiDriver['metadata'], 'metadata')['name'], codeDefault);
+  assert.deepEqual(csiDriver['spec'], {
+    attachRequired: false, podInfoOnMount: false, fsGroupPolicy: 'File', storageCapacity: true,
+    volumeLifecycleModes: ['Persistent'],
+  });
+});
+
+test('every container of a pod reaches the socket the driver listens on', () => {
+  for (const [template, kind] of [['controller-deployment.yaml', 'Deployment'], ['node-daemonset.yaml', 'DaemonSet']] as const) {
+    const { config, pod } = driverConfig(template, kind);
+    for (const c of containers(pod)) {
+      const mount = c.volumeMounts.find((m) => m['mountPath'] === dirname(config.socketPath));
+      assert.ok(mount, `${template} ${c.name}: mounts ${dirname(config.socketPath)}`);
+      if (c.name !== 'driver') assert.equal(flag(c.args, 'csi-address'), config.socketPath, `${template} ${c.name}`);
+    }
+  }
+});
+
+test('the registrar registers the socket where the kubelet finds it, under the driver name', () => {
+  const values = defaultValues();
+  const kubeletDir = String(asObj(values['node'], 'node')['kubeletDir']);
+  const pod = workload('node-daemonset.yaml', 'DaemonSet');
+  const pluginDir = `${kubeletDir}/plugins/${String(values['driverName'])}`;
+  assert.equal(flag(container(pod, 'node-driver-registrar').args, 'kubelet-registration-path'), `${pluginDir}/csi.sock`);
+  const volumes = asArray(podSpec(pod)['volumes']).map((v) => asObj(v, 'volume'));
+  const hostPath = (name: string): unknown => asObj(volumes.find((v) => v['name'] === name)?.['hostPath'], name)['path'];
+  assert.equal(hostPath('plugin-dir'), pluginDir);
+  assert.equal(hostPath('registration-dir'), `${kubeletDir}/plugins_registry`);
+  assert.equal(helperDefine('zfs-csi.socketDir'), '/csi');
+});
+
+test('host paths are only the kubelet dir, plugin dirs, mount root, /dev (and / for chroot); mounts propagate', () => {
+  const pod = workload('node-daemonset.yaml', 'DaemonSet');
+  const paths = asArray(podSpec(pod)['volumes']).flatMap((v) => {
+    const hp = asObj(v, 'volume')['hostPath'];
+    return hp === undefined ? [] : [String(asObj(hp, 'hostPath')['path'])];
+  });
+  assert.deepEqual(paths.sort(), ['/', '/dev', '/var/lib/kubelet', '/var/lib/kubelet/plugins/zfs.csi.dev', '/var/lib/kubelet/plugins_registry', '/var/lib/zfs-csi/mounts']);
+  const driver = container(pod, 'driver');
+  const propagation = (path: string): unknown => driver.volumeMounts.find((m) => m['mountPath'] === path)?.['mountPropagation'];
+  assert.equal(propagation('/var/lib/kubelet'), 'Bidirectional');
+  assert.equal(propagation('/var/lib/zfs-csi/mounts'), 'Bidirectional');
+  assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /\{\{- if \$chroot \}\}\n\s+- name: host-root\n\s+hostPath:\n\s+path: \/\n/);
+});
+
+test('metrics and health ports agree between the driver, the probes and the Service', () => {
+  const values = defaultValues();
+  const port = asObj(values['metrics'], 'metrics')['port'];
+  const service = renderTemplate('metrics-service.yaml')[0] ?? {};
+  const servicePorts = asArray(asObj(service['spec'], 'spec')['ports']).map((p) => asObj(p, 'port'));
+  assert.deepEqual(servicePorts.map((p) => [p['port'], p['targetPort']]), [[port, 'metrics']]);
+  for (const [template, kind, section] of [['controller-deployment.yaml', 'Deployment', 'controller'], ['node-daemonset.yaml', 'DaemonSet', 'node']] as const) {
+    const pod = workload(template, kind);
+    const driver = container(pod, 'driver');
+    const named = (n: string): unknown => driver.ports.find((p) => p['name'] === n)?.['containerPort'];
+    assert.equal(named('metrics'), port);
+    const probePort = asObj(asObj(values[section], section)['livenessProbe'], 'livenessProbe')['port'];
+    assert.equal(named('healthz'), probePort);
+    assert.equal(flag(container(pod, 'liveness-probe').args, 'http-endpoint'), `:${String(probePort)}`);
+    const all = asArray(podSpec(pod)['containers']).flatMap((c) => asArray(asObj(c, 'c')['ports']).map((p) => asObj(p, 'p')['containerPort']));
+    assert.equal(new Set(all).size, all.length, `${template}: ports collide`);
+  }
+});
+
+test('the provisioner runs with topology, strict topology, capacity owned by the Deployment and leader election', () => {
+  const args = container(workload('controller-deployment.yaml', 'Deployment'), 'csi-provisioner').args;
+  for (const a of ['--feature-gates=Topology=true', '--strict-topology', '--extra-create-metadata', '--enable-capacity', '--capacity-ownerref-level=2', '--leader-election']) {
+    assert.ok(args.includes(a), a);
+  }
+});
+
+test('the topology key is the one NodeGetInfo reports', () => {
+  assert.equal(helperDefine('zfs-csi.topologyKey'), TOPOLOGY_NODE_KEY);
+});
+
+test('StorageClasses name the driver and pass only parameters the driver accepts', () => {
+  const values = defaultValues();
+  assert.ok((DRIVER_KEYS as readonly string[]).includes('parentDataset'));
+  assert.match(read(CHART, 'templates', 'storageclasses.yaml'), /^\s+parentDataset: /m);
+  for (const sc of asArray(values['storageClasses']).map((s) => asObj(s, 'storageClass'))) {
+    for (const key of Object.keys(asObj(sc['parameters'] ?? {}, 'parameters'))) assert.ok(allowedKeys().includes(key), key);
+    assert.equal(sc['volumeBindingMode'], 'WaitForFirstConsumer');
+  }
+  for (const doc of renderTemplate('storageclasses.yaml')) assert.equal(doc['provisioner'], values['driverName']);
+  for (const doc of renderTemplate('volumesnapshotclasses.yaml')) {
+    assert.equal(doc['driver'], values['driverName']);
+    assert.equal(doc['parameters'], undefined, 'CreateSnapshot refuses every parameter');
+  }
+});
+
+test('chart objects carry no finalizers (only the agent sets zfs.csi.dev/dataset, on its resources)', () => {
+  const text = ['controller-deployment.yaml', 'node-daemonset.yaml', 'rbac-controller.yaml', 'rbac-node.yaml'].map((t) => read(CHART, 'templates', t)).join('\n');
+  assert.doesNotMatch(text, /finalizers:/);
+});
+
+test('Chart appVersion is the package version, and the image tag defaults to it', () => {
+  const pkg = asObj(JSON.parse(read(REPO, 'package.json')), 'package.json');
+  assert.equal(chartYaml()['appVersion'], pkg['version']);
+  assert.equal(asObj(defaultValues()['image'], 'image')['tag'], '');
+  assert.equal(container(workload('node-daemonset.yaml', 'DaemonSet'), 'driver').image.split(':').pop(), pkg['version']);
+  assert.match(String(chartYaml()['kubeVersion']), /^>=1\.30/);
+});

@@ -1,0 +1,110 @@
+/**
+ * RBAC (issue 3 §5): no wildcard anywhere, nothing on secrets, the resources the code names, and the verbs each
+ * component needs — no more for the node agent.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GROUP, PLURAL } from '../../src/store/kube/resources.js';
+import { asArray, asObj, renderTemplate, type Obj } from './chart.js';
+
+interface Rule { readonly apiGroups: string[]; readonly resources: string[]; readonly verbs: string[] }
+
+function rules(template: string, kind: string): Rule[] {
+  return renderTemplate(template).filter((d) => d['kind'] === kind).flatMap((d) =>
+    asArray(d['rules']).map((r) => {
+      const o = asObj(r, 'rule');
+      return { apiGroups: asArray(o['apiGroups']).map(String), resources: asArray(o['resources']).map(String), verbs: asArray(o['verbs']).map(String) };
+    }));
+}
+
+/** Verbs granted on group/resource by a set of rules. */
+function verbs(rs: readonly Rule[], group: string, resource: string): Set<string> {
+  return new Set(rs.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs));
+}
+
+const ALL = (): Rule[] => [
+  ...rules('rbac-controller.yaml', 'ClusterRole'), ...rules('rbac-controller.yaml', 'Role'),
+  ...rules('rbac-node.yaml', 'ClusterRole'),
+];
+
+test('no rule has a wildcard, a resourceName-less escalation verb, or touches secrets', () => {
+  const all = ALL();
+  assert.ok(all.length > 10);
+  for (const r of all) {
+    for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field.some((x) => x.includes('*')), JSON.stringify(r));
+    assert.ok(!r.resources.includes('secrets'), JSON.stringify(r));
+    assert.ok(!r.verbs.some((v) => ['escalate', 'bind', 'impersonate'].includes(v)), JSON.stringify(r));
+    assert.ok(!r.resources.some((x) => ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings', 'serviceaccounts/token'].includes(x)));
+  }
+});
+
+test('rules on the driver group name only the plurals from resources.ts', () => {
+  const known = new Set(Object.values(PLURAL).flatMap((p) => [p, `${p}/status`]));
+  for (const r of ALL().filter((x) => x.apiGroups.includes(GROUP))) {
+    assert.deepEqual(r.apiGroups, [GROUP]);
+    for (const res of r.resources) assert.ok(known.has(res), res);
+  }
+});
+
+const has = (granted: Set<string>, needed: readonly string[], what: string): void => {
+  for (const v of needed) assert.ok(granted.has(v), `${what}: ${v}`);
+};
+
+test('the controller may manage volumes and snapshots, mark them Lost, read nodes, lease and record events', () => {
+  const cluster = rules('rbac-controller.yaml', 'ClusterRole');
+  for (const res of [PLURAL.volume, PLURAL.snapshot]) {
+    has(verbs(cluster, GROUP, res), ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'], res);
+    has(verbs(cluster, GROUP, `${res}/status`), ['get', 'patch', 'update'], `${res}/status`);
+  }
+  assert.deepEqual([...verbs(cluster, GROUP, PLURAL.node)].sort(), ['get', 'list', 'watch']);
+  has(verbs(cluster, '', 'nodes'), ['get', 'list', 'watch'], 'nodes');
+  has(verbs(cluster, '', 'events'), ['create', 'patch'], 'events');
+  const ns = rules('rbac-controller.yaml', 'Role');
+  has(verbs(ns, 'coordination.k8s.io', 'leases'), ['get', 'create', 'update'], 'leases');
+  // csi-provisioner with --enable-capacity and --capacity-ownerref-level=2.
+  has(verbs(ns, 'storage.k8s.io', 'csistoragecapacities'), ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], 'csistoragecapacities');
+  has(verbs(ns, '', 'pods'), ['get'], 'pods');
+  has(verbs(ns, 'apps', 'replicasets'), ['get'], 'replicasets');
+});
+
+test('the sidecars get what their upstream RBAC documents', () => {
+  const cluster = rules('rbac-controller.yaml', 'ClusterRole');
+  has(verbs(cluster, '', 'persistentvolumes'), ['get', 'list', 'watch', 'create', 'patch', 'delete'], 'persistentvolumes');
+  has(verbs(cluster, '', 'persistentvolumeclaims'), ['get', 'list', 'watch', 'update'], 'persistentvolumeclaims');
+  has(verbs(cluster, '', 'persistentvolumeclaims/status'), ['patch'], 'persistentvolumeclaims/status');
+  for (const res of ['storageclasses', 'csinodes', 'volumeattachments', 'volumeattributesclasses']) {
+    has(verbs(cluster, 'storage.k8s.io', res), ['get', 'list', 'watch'], res);
+  }
+  has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshotclasses'), ['get', 'list', 'watch'], 'volumesnapshotclasses');
+  has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshotcontents'), ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], 'contents');
+  has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshotcontents/status'), ['update', 'patch'], 'contents/status');
+  has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshots'), ['get', 'list', 'watch', 'update', 'patch'], 'volumesnapshots');
+});
+
+test('the node agent reads and patches its resources, writes its ZfsNode, creates events — nothing else', () => {
+  const node = rules('rbac-node.yaml', 'ClusterRole');
+  const granted = (group: string, res: string): string[] => [...verbs(node, group, res)].sort();
+  for (const res of [PLURAL.volume, PLURAL.snapshot]) {
+    assert.deepEqual(granted(GROUP, res), ['get', 'list', 'patch', 'watch']);
+    assert.deepEqual(granted(GROUP, `${res}/status`), ['get', 'patch']);
+  }
+  assert.deepEqual(granted(GROUP, PLURAL.node), ['create', 'get', 'list', 'patch', 'watch']);
+  assert.deepEqual(granted(GROUP, `${PLURAL.node}/status`), ['get', 'patch']);
+  assert.deepEqual(granted('', 'events'), ['create']);
+  const other = node.filter((r) => !r.apiGroups.includes(GROUP) && !r.resources.includes('events'));
+  assert.deepEqual(other, []);
+});
+
+test('bindings tie each role to its own ServiceAccount in the release namespace', () => {
+  for (const [template, component] of [['rbac-controller.yaml', 'controller'], ['rbac-node.yaml', 'node']] as const) {
+    const bindings = renderTemplate(template).filter((d) => String(d['kind']).endsWith('Binding'));
+    assert.ok(bindings.length >= 1);
+    for (const b of bindings) {
+      const subjects = asArray(b['subjects']).map((s) => asObj(s, 'subject'));
+      assert.equal(subjects.length, 1);
+      assert.equal(subjects[0]?.['kind'], 'ServiceAccount');
+      assert.equal(subjects[0]?.['namespace'], 'zfs-system');
+      assert.equal(asObj(b['roleRef'] as Obj, 'roleRef')['apiGroup'], 'rbac.authorization.k8s.io', component);
+    }
+  }
+});
