@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { commandSample, subcommandOf } from '../../src/metrics/command.js';
+
+test('the subcommand is the first argument after the binary', () => {
+  assert.equal(subcommandOf(['/sbin/zfs', 'create', '-o', 'refquota=1', 'tank/csi/v1']), 'create');
+  assert.equal(subcommandOf(['/sbin/zfs', 'get', '-Hp', '-o', 'name,property,value,source', 'used', 'tank/csi']), 'get');
+});
+
+test('a prefix such as chroot /host or nsenter is skipped before the binary', () => {
+  assert.equal(subcommandOf(['chroot', '/host', '/sbin/zfs', 'destroy', '-d', 'tank/csi/v1@s1'], ['chroot', '/host']), 'destroy');
+  const nsenter = ['nsenter', '-t', '1', '-m', '--'];
+  assert.equal(subcommandOf([...nsenter, '/usr/sbin/zfs', 'snapshot', 'tank/csi/v1@s1'], nsenter), 'snapshot');
+});
+
+test('zpool commands are named with their binary, so zpool list and zfs list stay apart', () => {
+  assert.equal(subcommandOf(['/sbin/zpool', 'list', '-H', '-o', 'name,health', 'tank']), 'zpool list');
+  assert.equal(subcommandOf(['chroot', '/host', '/sbin/zpool', 'upgrade', '-v'], ['chroot', '/host']), 'zpool upgrade');
+});
+
+test('labels stay bounded: no subcommand, or something that is not one, is "other"', () => {
+  assert.equal(subcommandOf(['/sbin/zfs']), 'other');
+  assert.equal(subcommandOf([]), 'other');
+  assert.equal(subcommandOf(['/sbin/zfs', 'tank/csi/pvc-1234']), 'other');
+  assert.equal(subcommandOf(['/sbin/zfs', '-?']), 'other');
+  // A prefix that does not match is not skipped blindly: the binary then is argv[0].
+  assert.equal(subcommandOf(['/sbin/zfs', 'mount', 'tank/x'], ['chroot', '/host']), 'mount');
+});
+
+test('a command event becomes subcommand, outcome, error class and seconds', () => {
+  assert.deepEqual(commandSample({ argv: ['/sbin/zfs', 'create', 'tank/a'], durationMs: 250, ok: true }), {
+    subcommand: 'create', outcome: 'ok', errorClass: undefined, seconds: 0.25,
+  });
+  assert.deepEqual(
+    commandSample({ argv: ['chroot', '/host', '/sbin/zfs', 'destroy', 'tank/a'], durationMs: 40, ok: false, kind: 'busy' }, ['chroot', '/host']),
+    { subcommand: 'destroy', outcome: 'error', errorClass: 'busy', seconds: 0.04 },
+  );
+  // A failure without a kind is still counted, as unknown.
+  assert.equal(commandSample({ argv: ['/sbin/zfs', 'set', 'a=b', 'tank/a'], durationMs: 1, ok: false }).errorClass, 'unknown');
+});
