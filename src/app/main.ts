@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { ConfigError, parseServeConfig, SERVE_FLAGS } from './config.js';
+import type { Logger } from 'winston';
+import { ConfigError, parseServeConfig, SERVE_FLAGS, type Config } from './config.js';
 import { createLogger } from './logger.js';
-import { runStandalone } from './standalone.js';
+import { runStandalone, type Running } from './standalone.js';
 import { VERSION } from './version.js';
 
 const USAGE = `zfs-csi ${VERSION}: Kubernetes CSI driver for ZFS
@@ -20,6 +21,18 @@ ${Object.entries(SERVE_FLAGS)
 /** How long SIGTERM waits for in-flight calls before forcing the server down. */
 const DRAIN_MS = 20_000;
 
+/** Each mode's composition root; loaded on demand so a mode does not load what it never uses. */
+async function start(config: Config, log: Logger): Promise<Running> {
+  switch (config.mode) {
+    case 'standalone':
+      return runStandalone(config, log);
+    case 'controller':
+      return (await import('./controller.js')).runController(config, log);
+    case 'node':
+      return (await import('./node.js')).runNode(config, log);
+  }
+}
+
 async function serve(argv: readonly string[]): Promise<number> {
   let config;
   try {
@@ -30,11 +43,7 @@ async function serve(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const log = createLogger(config.logLevel);
-  if (config.mode !== 'standalone') {
-    process.stderr.write(`zfs-csi serve: --mode ${config.mode} is not available in this build yet\n`);
-    return 2;
-  }
-  const running = await runStandalone(config, log);
+  const running = await start(config, log);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string): void => {
       log.info('draining in-flight calls', { signal });

@@ -104,7 +104,9 @@ async function createVolume(
   const existing = await ctx.backend.findVolumeByName(intent.name);
   if (existing) {
     checkCompatible(existing, intent);
-    return { volume: volumeToProto(existing) };
+    // createVolume of an existing spec is idempotent: it returns at once when the volume is ready, and in
+    // Kubernetes mode waits (bounded by the deadline) for a volume the agent is still making.
+    return { volume: volumeToProto(await ctx.backend.createVolume(existing, call.signal)) };
   }
   const placement = await place(ctx, intent);
   const parent = await claimSpace(ctx.backend, placement, intent.params, call.signal);

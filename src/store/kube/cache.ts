@@ -16,6 +16,7 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
   private readonly objects = new Map<string, T>();
   private readonly listeners = new Set<Listener<T>>();
   private stopped = false;
+  /** Set by the first successful list only: an empty cache after a failed list must not read as "no objects". */
   private synced = false;
   private informer: ReturnType<typeof makeInformer<KubernetesObject>> | undefined;
 
@@ -41,6 +42,7 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
         if (obj) names.add(obj.metadata.name);
       }
       for (const name of [...this.objects.keys()]) if (!names.has(name)) this.set(name, undefined);
+      this.synced = true;
       return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: list.resourceVersion }, items: list.items as KubernetesObject[] };
     };
     const path = `/apis/${GROUP}/${VERSION}/${this.plural}`;
@@ -61,7 +63,6 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
     });
     this.informer = informer;
     await informer.start();
-    this.synced = true;
   }
 
   async stop(): Promise<void> {

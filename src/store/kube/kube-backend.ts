@@ -66,14 +66,10 @@ export class KubeBackend implements VolumeBackend {
   async findVolumeByName(name: string): Promise<VolumeRecord | undefined> {
     this.guard();
     const claims = this.deps.volumes.list().filter((o) => volumeClaimsName(o, name));
-    const visible = claims.find(volumeVisible);
-    if (visible !== undefined) return toVolumeRecord(visible);
-    const v = claims[0];
-    if (v !== undefined) {
-      const last = v.status?.message === undefined ? '' : ` (last: ${v.status.code ?? ''} ${v.status.message})`;
-      throw new KubeBackendError('ABORTED', `volume ${v.metadata.name} for ${JSON.stringify(name)} is still being created on node ${v.spec.nodeName}${last}`);
-    }
-    return undefined;
+    // A volume still being made (Pending) is returned too: CreateVolume then waits for it through
+    // createVolume(existing), so a retry never makes a second resource.
+    const v = claims.find(volumeVisible) ?? claims[0];
+    return v === undefined ? undefined : toVolumeRecord(v);
   }
 
   async listVolumes(): Promise<readonly VolumeRecord[]> {
