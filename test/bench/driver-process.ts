@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
+import type { Scratch } from './scratch.js';
+
+const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
+const READY_POLL_MS = 10;
+const READY_TIMEOUT_MS = 120_000;
+
+/** A real `zfs-csi serve --mode standalone` process, with its pid (RSS) and how long it took to be ready. */
+export interface BenchDriver {
+  readonly pid: number;
+  readonly client: CsiClient;
+  readonly mountRoot: string;
+  /** From spawn until Probe first answered ready (state rebuilt from the pool). */
+  readonly readyMs: number;
+  /** VmRSS of the process, MiB. */
+  rssMiB(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the driver on `parent`, its socket and mount root under `dir`. Unlike test/support/driver.ts it
+ * keeps the pid and polls Probe every 10 ms, so the start-up time is measured, not just awaited.
+ */
+export interface BenchDriverOptions {
+  readonly logLevel?: string;
+  /** The driver's --zfs-prefix (argv before zfs and mount), e.g. the zfs-fuse mount guard. */
+  readonly zfsPrefix?: readonly string[];
+}
+
+export async function startBenchDriver(scratch: Scratch, parent: string, dir: string, options: BenchDriverOptions = {}): Promise<BenchDriver> {
+  const mountRoot = join(dir, 'mounts');
+  const endpoint = `unix://${join(dir, 'csi.sock')}`;
+  let output = '';
+  const started = performance.now();
+  const proc = execa(
+    process.execPath,
+    [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', 'bench-node', '--parent', parent,
+      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn',
+      ...(options.zfsPrefix?.length ? ['--zfs-prefix', options.zfsPrefix.join(' ')] : [])],
+    { reject: false, all: true, buffer: false },
+  );
+  // Drained so the driver never blocks on a full pipe; the tail is kept for error messages.
+  proc.all?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  });
+  const exited = proc.then(() => undefined);
+  const client = createCsiClient(endpoint);
+  const stop = async (): Promise<void> => {
+    client.close();
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  scratch.onCleanup(stop);
+  const pid = proc.pid;
+  if (pid === undefined) throw new Error(`driver did not start:\n${output}`);
+  await waitReady(client, exited, () => output);
+  const readyMs = performance.now() - started;
+  return { pid, client, mountRoot, readyMs, rssMiB: () => rssMiB(pid), stop };
+}
+
+async function waitReady(client: CsiClient, exited: Promise<void>, logs: () => string): Promise<void> {
+  let dead = false;
+  void exited.then(() => {
+    dead = true;
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline && !dead) {
+    try {
+      const r = await client.identity.Probe({}, { deadlineMs: 2000 });
+      if (r.ready?.value === true) return;
+    } catch {
+      // socket not there yet
+    }
+    await new Promise((res) => setTimeout(res, READY_POLL_MS));
+  }
+  throw new Error(`driver did not become ready${dead ? ' (process exited)' : ''}:\n${logs()}`);
+}
+
+/** VmRSS from /proc/<pid>/status, in MiB. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!m?.[1]) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]) / 1024;
+}

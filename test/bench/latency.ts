@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import { newSnapshotId } from '../../src/csi/ids.js';
+import type { VolumeRecord, VolumeSpec } from '../../src/domain/types.js';
+import type { CsiClient } from '../../src/grpc/client.js';
+import { snapshotProps, volumeProps } from '../../src/provision/build.js';
+import { cloneArgs, createArgs, snapshotArgs } from '../../src/zfs/argv.js';
+import { startBenchDriver } from './driver-process.js';
+import { volumeSpec } from './inprocess.js';
+import { rawClone, rawCreate, rawDestroy, rawSnapshot, zfs } from './raw.js';
+import { ms, type Row } from './report.js';
+import type { Scratch } from './scratch.js';
+import { summarize, timed } from './stats.js';
+
+export const SIZE = 64n << 20n;
+export const CAP = [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' as const } }];
+const DEADLINE_MS = 60_000;
+const RATIO_TARGET = 1.25;
+
+type Step = (i: number) => Promise<void>;
+
+/** The three sides of one measure: the driver, the raw command of DESIGN.md §3, and the driver's exact argv. */
+interface Sides {
+  readonly driver: Step;
+  readonly raw: Step;
+  readonly argv: Step;
+}
+
+type Samples = { readonly [K in keyof Sides]: number[] };
+
+/**
+ * Runs every side n times, rotating which goes first each round so all see the same pool conditions
+ * (zfs-fuse is one daemon, shared with whatever else runs).
+ */
+async function interleaved(n: number, sides: Sides): Promise<Samples> {
+  const out: Samples = { driver: [], raw: [], argv: [] };
+  const keys = ['driver', 'raw', 'argv'] as const;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[(i + k) % keys.length] ?? 'driver';
+      out[key].push((await timed(() => sides[key](i))).ms);
+    }
+  }
+  return out;
+}
+
+function rows(label: string, s: Samples, gated: boolean): Row[] {
+  const d = summarize(s.driver);
+  const r = summarize(s.raw);
+  const a = summarize(s.argv);
+  const ratio = d.p50 / r.p50;
+  return [
+    {
+      measure: `${label} p50 (N=${d.n})`,
+      driver: ms(d.p50),
+      raw: ms(r.p50),
+      ratio,
+      target: gated ? `ratio ≤ ${RATIO_TARGET}` : 'report only',
+      ...(gated ? { ok: ratio <= RATIO_TARGET } : {}),
+    },
+    { measure: `${label} p95 (N=${d.n})`, driver: ms(d.p95), raw: ms(r.p95), ratio: d.p95 / r.p95, target: 'report only' },
+    { measure: `  same, raw = the driver's exact zfs argv, p50`, driver: ms(d.p50), raw: ms(a.p50), ratio: d.p50 / a.p50, target: 'report only' },
+  ];
+}
+
+const volumeIdOf = (res: { volume?: { volume_id: string } | null }): string => {
+  const id = res.volume?.volume_id;
+  if (!id) throw new Error('CreateVolume returned no volume');
+  return id;
+};
+
+const recordOf = (spec: VolumeSpec, mountpoint: string): VolumeRecord => ({
+  ...spec, dataset: `${spec.parent}/${spec.id}`, mountpoint, retired: false, usedBytes: 0n,
+});
+
+/**
+ * Items 1–4 of the benchmark: CreateVolume, CreateSnapshot, CreateVolume from a snapshot and DeleteVolume
+ * through gRPC against a real driver process, each beside the raw `zfs` command of DESIGN.md §3 and beside
+ * the exact argv the driver runs (user properties included), which separates driver overhead from ZFS cost.
+ */
+export async function latencySection(scratch: Scratch, n: number, progress: (s: string) => void): Promise<Row[]> {
+  const section = await scratch.section('lat');
+  const rawSection = await scratch.section('lat-raw');
+  const argvSection = await scratch.section('lat-argv');
+  const raw = rawSection.parent;
+  const driver = await startBenchDriver(scratch, section.parent, section.dir);
+  const c: CsiClient = driver.client;
+  const opts = { deadlineMs: DEADLINE_MS };
+  const volumes: string[] = [];
+  const snapshots: string[] = [];
+  const clones: string[] = [];
+  const specs: VolumeSpec[] = [];
+  const snapNames: string[] = [];
+  const mp = (name: string): string => join(argvSection.dir, name);
+  try {
+    progress(`CreateVolume × ${n} vs zfs create`);
+    const create = await interleaved(n, {
+      driver: async (i) => {
+        volumes[i] = volumeIdOf(await c.controller.CreateVolume({ name: `lat-${i}`, capacity_range: { required_bytes: String(SIZE) }, volume_capabilities: CAP }, opts));
+      },
+      raw: (i) => rawCreate(`${raw}/r${i}`, SIZE, join(rawSection.dir, `r${i}`)),
+      argv: (i) => {
+        const spec = volumeSpec(argvSection.parent, `lat-${i}`, SIZE);
+        specs[i] = spec;
+        return zfs(createArgs(`${spec.parent}/${spec.id}`, volumeProps(spec, mp(spec.id))));
+      },
+    });
+    progress(`CreateSnapshot × ${n} vs zfs snapshot`);
+    const snapshot = await interleaved(n, {
+      driver: async (i) => {
+        const res = await c.controller.CreateSnapshot({ name: `lat-snap-${i}`, source_volume_id: volumes[i] ?? '' }, opts);
+        const id = res.snapshot?.snapshot_id;
+        if (!id) throw new Error('CreateSnapshot returned no snapshot');
+        snapshots[i] = id;
+      },
+      raw: (i) => rawSnapshot(`${raw}/r${i}@s`),
+      argv: (i) => {
+        const spec = specs[i];
+        if (!spec) throw new Error('no volume for the argv snapshot');
+        const id = newSnapshotId();
+        snapNames[i] = `${spec.parent}/${spec.id}@${id}`;
+        const props = snapshotProps({ id, name: `lat-snap-${i}`, sourceVolumeId: spec.id, node: spec.node }, recordOf(spec, mp(spec.id)), new Date());
+        return zfs(snapshotArgs(snapNames[i] ?? '', props));
+      },
+    });
+    progress(`clone × ${n} vs zfs clone`);
+    const clone = await interleaved(n, {
+      driver: async (i) => {
+        const res = await c.controller.CreateVolume(
+          { name: `lat-clone-${i}`, capacity_range: { required_bytes: String(SIZE) }, volume_capabilities: CAP,
+            volume_content_source: { snapshot: { snapshot_id: snapshots[i] ?? '' } } },
+          opts,
+        );
+        clones[i] = volumeIdOf(res);
+      },
+      raw: (i) => rawClone(`${raw}/r${i}@s`, `${raw}/c${i}`, SIZE, join(rawSection.dir, `c${i}`)),
+      argv: (i) => {
+        const snap = snapNames[i] ?? '';
+        const spec = { ...volumeSpec(argvSection.parent, `lat-clone-${i}`, SIZE), source: { kind: 'snapshot' as const, snapshotId: snap.split('@')[1] ?? '' } };
+        specs[n + i] = spec;
+        return zfs(cloneArgs(snap, `${spec.parent}/${spec.id}`, volumeProps(spec, mp(spec.id))));
+      },
+    });
+    progress(`DeleteVolume × ${n} vs zfs destroy`);
+    const destroy = await interleaved(n, {
+      driver: async (i) => void (await c.controller.DeleteVolume({ volume_id: clones[i] ?? '' }, opts)),
+      raw: (i) => rawDestroy(`${raw}/c${i}`),
+      argv: (i) => rawDestroy(`${argvSection.parent}/${specs[n + i]?.id ?? ''}`),
+    });
+    return [
+      ...rows('CreateVolume vs zfs create', create, true),
+      ...rows('CreateSnapshot vs zfs snapshot', snapshot, true),
+      ...rows('clone (CreateVolume from snapshot) vs zfs clone', clone, true),
+      ...rows('DeleteVolume vs zfs destroy', destroy, false),
+    ];
+  } finally {
+    await driver.stop();
+    for (const s of [argvSection, rawSection, section]) await scratch.dropSection(s);
+  }
+}
