@@ -34,14 +34,13 @@ async function burst(count: number, call: (i: number) => Promise<unknown>): Prom
 }
 
 /** CSI names that map to more than one dataset under the parent (the record is the csi-name property). */
-async function duplicates(parent: string): Promise<{ duplicates: number; datasets: number }> {
+async function duplicates(parent: string): Promise<{ duplicates: number; names: number }> {
   const byName = new Map<string, number>();
   for (const [name, value] of await propertyTree(parent, P.csiName)) {
     if (name === parent || value === '-') continue;
     byName.set(value, (byName.get(value) ?? 0) + 1);
   }
-  const datasets = [...byName.values()].reduce((a, b) => a + b, 0);
-  return { duplicates: [...byName.values()].filter((n) => n > 1).length, datasets };
+  return { duplicates: [...byName.values()].filter((n) => n > 1).length, names: byName.size };
 }
 
 interface Round {
@@ -79,7 +78,7 @@ async function round(scratch: Scratch, r: number, count: number, guard: MountGua
       d = await runDriver();
     }
     const pool = await duplicates(section.parent);
-    return { driver: d, raw, duplicates: pool.duplicates, missing: d.ok - (pool.datasets - pool.duplicates) };
+    return { driver: d, raw, duplicates: pool.duplicates, missing: d.ok - pool.names };
   } finally {
     await driver?.stop();
     await scratch.dropSection(rawSection);

@@ -20,9 +20,9 @@ async function mountsBelow(dir: string): Promise<string[]> {
 
 /**
  * Destroys a scratch tree the benchmark made. Publish targets (bind mounts) are unmounted first with a plain
- * `umount`; the datasets are left to `zfs destroy -R -f`, which unmounts them through the ZFS daemon. Never
- * `umount -l` a zfs-fuse mount: the lazily detached session leaks in the daemon and the dataset stays
- * "busy" for good. Returns the error when something is left.
+ * `umount`; the datasets are left to `zfs destroy -R -f`, which unmounts them through the ZFS daemon, so
+ * zfs-fuse tears each FUSE session down in order (no lazy `umount -l` that leaves the daemon to notice
+ * later). Every command has a timeout: a hung daemon must not hang the benchmark. Returns what is left.
  */
 export async function destroyTree(dataset: string, dir: string): Promise<string | undefined> {
   for (const target of (await mountsBelow(dir)).filter((p) => p.includes('/targets/'))) {
