@@ -8,6 +8,7 @@ import { concurrentSection } from './concurrent.js';
 import { latencySection } from './latency.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { allOk, renderTable, type BenchResult, type Row } from './report.js';
+import { preflight } from './preflight.js';
 import { Scratch } from './scratch.js';
 import { startupSection } from './startup.js';
 import { volumeStatsSection } from './volume-stats.js';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   progress(`pool ${TEST_POOL}, scratch ${scratch.root}, ${options.quick ? 'quick' : 'full'} run`);
   let result: { rows: Row[]; notes: string[] };
   try {
+    await preflight(scratch);
     result = await runAll(scratch, options);
   } finally {
     progress('cleaning up');

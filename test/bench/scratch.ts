@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { TEST_POOL } from '../support/pool.js';
 
 const DESTROY_BUDGET_MS = 60_000;
-const COMMAND_TIMEOUT_MS = 120_000;
+const COMMAND_TIMEOUT_MS = 60_000;
 
 /** Mount points at or below dir, deepest first, from this process's mount table. */
 async function mountsBelow(dir: string): Promise<string[]> {
