@@ -73,7 +73,7 @@ export class NodeAgent {
   constructor(private readonly o: NodeAgentOptions) {
     const selector = `${NODE_LABEL}=${o.node}`;
     const onError = (err: unknown): void => {
-      o.log.warn('watch of resources failed; restarting', { error: describeError(err).message });
+      if (!this.stopSignal.signal.aborted) o.log.warn('watch of resources failed; restarting', { error: describeError(err).message });
     };
     this.volumes = new ResourceCache(o.api, PLURAL.volume, decodeVolume, selector, onError);
     this.snapshots = new ResourceCache(o.api, PLURAL.snapshot, decodeSnapshot, selector, onError);
