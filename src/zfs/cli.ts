@@ -11,6 +11,7 @@ import {
   unmountArgs,
 } from './argv.js';
 import { isZfsError } from './errors.js';
+import { Semaphore } from './limit.js';
 import { ExecaRunner, type CommandObserver, type CommandOutput, type CommandRunner } from './exec.js';
 import { assertUnder } from './names.js';
 import { parseGetOutput, parsePoolHealth } from './parse.js';
@@ -35,7 +36,21 @@ export interface ZfsCliOptions {
   readonly parents?: readonly string[];
   /** Replaces the execa runner (then prefix, timeoutMs, concurrency and onCommand are its business). */
   readonly runner?: CommandRunner;
+  /**
+   * zfs-fuse only: the host-wide lock file that serialises commands which mount a filesystem
+   * (default /run/zfs-csi-zfs-fuse.lock), and the flock(1) binary that takes it (default /usr/bin/flock).
+   */
+  readonly mountLock?: { readonly path: string; readonly flockPath: string };
 }
+
+/**
+ * zfs-fuse announces each new mount to its FUSE listener with two unlocked writes to a pipe; two mounts at
+ * the same moment interleave them and wedge every mount of the daemon (seen here with 100 concurrent
+ * `zfs create`). Commands that mount are therefore run one at a time on zfs-fuse: in-process by a semaphore,
+ * across processes by flock(1). OpenZFS needs none of this.
+ */
+const MOUNTING_PROPS = new Set(['mountpoint', 'canmount']);
+const DEFAULT_MOUNT_LOCK = { path: '/run/zfs-csi-zfs-fuse.lock', flockPath: '/usr/bin/flock' };
 
 /** `zfs mount`/`zfs unmount` that found the work already done: the same outcome, so not an error. */
 const ALREADY_MOUNTED = /already mounted/;
@@ -48,6 +63,8 @@ export class ZfsCli implements Zfs {
   readonly #busyBudgetMs: number;
   readonly #parents: readonly string[] | undefined;
   readonly #runner: CommandRunner;
+  readonly #mountLock: { readonly path: string; readonly flockPath: string };
+  readonly #mountGate = new Semaphore(1);
   #capabilities: Promise<ZfsCapabilities> | undefined;
 
   constructor(options: ZfsCliOptions = {}) {
@@ -55,6 +72,7 @@ export class ZfsCli implements Zfs {
     this.#zpoolPath = options.zpoolPath ?? '/sbin/zpool';
     this.#busyBudgetMs = options.busyBudgetMs ?? 10_000;
     this.#parents = options.parents;
+    this.#mountLock = options.mountLock ?? DEFAULT_MOUNT_LOCK;
     this.#runner =
       options.runner ??
       new ExecaRunner({
@@ -79,11 +97,11 @@ export class ZfsCli implements Zfs {
   }
 
   async create(dataset: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
-    await this.#mutate(createArgs(this.#owned(dataset), props), signal);
+    await this.#mounting(createArgs(this.#owned(dataset), props), signal);
   }
 
   async clone(snapshot: string, dataset: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
-    await this.#mutate(cloneArgs(this.#owned(snapshot), this.#owned(dataset), props), signal);
+    await this.#mounting(cloneArgs(this.#owned(snapshot), this.#owned(dataset), props), signal);
   }
 
   async snapshot(snapshot: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
@@ -98,15 +116,17 @@ export class ZfsCli implements Zfs {
     this.#owned(name);
     // One property needs no probe: both implementations take it in one call.
     const multiSet = Object.keys(props).length <= 1 || (await this.capabilities(signal)).multiSet;
+    const mounts = Object.keys(props).some((p) => MOUNTING_PROPS.has(p));
+    const run = (args: readonly string[]): Promise<void> => (mounts ? this.#mounting(args, signal) : this.#mutate(args, signal));
     if (multiSet) {
-      await this.#mutate(setArgs(name, props), signal);
+      await run(setArgs(name, props));
       return;
     }
-    for (const args of setEachArgs(name, props)) await this.#mutate(args, signal);
+    for (const args of setEachArgs(name, props)) await run(args);
   }
 
   async mount(dataset: string, signal?: AbortSignal): Promise<void> {
-    await this.#mutate(mountArgs(this.#owned(dataset)), signal, ALREADY_MOUNTED);
+    await this.#mounting(mountArgs(this.#owned(dataset)), signal, ALREADY_MOUNTED);
   }
 
   async unmount(dataset: string, signal?: AbortSignal): Promise<void> {
@@ -140,10 +160,29 @@ export class ZfsCli implements Zfs {
     return this.#parents === undefined ? name : assertUnder(name, this.#parents);
   }
 
-  async #mutate(args: readonly string[], signal: AbortSignal | undefined, alreadyDone?: RegExp): Promise<void> {
+  /** A mutating command that may mount a filesystem: serialised on zfs-fuse (see DEFAULT_MOUNT_LOCK). */
+  async #mounting(args: readonly string[], signal: AbortSignal | undefined, alreadyDone?: RegExp): Promise<void> {
+    if ((await this.capabilities(signal)).implementation !== 'zfs-fuse') {
+      await this.#mutate(args, signal, alreadyDone);
+      return;
+    }
+    const { path, flockPath } = this.#mountLock;
+    await this.#mountGate.run(
+      () => this.#mutate(args, signal, alreadyDone, [flockPath, path, this.#zfsPath]),
+      signal,
+    );
+  }
+
+  async #mutate(
+    args: readonly string[],
+    signal: AbortSignal | undefined,
+    alreadyDone?: RegExp,
+    via: readonly string[] = [this.#zfsPath],
+  ): Promise<void> {
+    const [binary = this.#zfsPath, ...lead] = via;
     const run = async (): Promise<CommandOutput | undefined> => {
       try {
-        return await this.#runner.run(this.#zfsPath, args, signal);
+        return await this.#runner.run(binary, [...lead, ...args], signal);
       } catch (err) {
         if (alreadyDone !== undefined && isZfsError(err) && alreadyDone.test(err.stderr)) return undefined;
         throw err;

@@ -9,6 +9,11 @@ const FUSE_PROBE: Array<readonly [string, Reply]> = [
   ['/sbin/zfs version', { stderr: "unrecognized command 'version'\n" }],
   ['/sbin/zpool upgrade -v', { stdout: ZPOOL_UPGRADE_V }],
 ];
+const OPENZFS_PROBE: Array<readonly [string, Reply]> = [
+  ['/sbin/zfs version', { stdout: 'zfs-2.1.5\n' }],
+  ['/sbin/zfs get -Hp', { stdout: '' }],
+  ['/sbin/zfs get', { stderr: '\tavailable   NO   NO   <size>\n' }],
+];
 const BUSY = { stderr: "cannot destroy 'tank/csi/a': dataset is busy\n" };
 
 function cli(script: Array<readonly [string, Reply | ((n: number) => Reply)]>, parents?: string[]): { zfs: ZfsCli; runner: FakeRunner } {
@@ -23,13 +28,13 @@ test('set: one zfs set per property when the implementation has no multiSet (zfs
     ['/sbin/zfs get', { stderr: ZFS_GET_USAGE }],
     ['/sbin/zfs set', { stdout: '' }],
   ]);
-  await zfs.set('tank/csi/a', { refquota: '10', canmount: 'off' });
+  await zfs.set('tank/csi/a', { refquota: '10', quota: '20' });
   assert.deepEqual(
     runner.calls.filter((c) => c.includes(' set ')),
-    ['/sbin/zfs set canmount=off tank/csi/a', '/sbin/zfs set refquota=10 tank/csi/a'],
+    ['/sbin/zfs set quota=20 tank/csi/a', '/sbin/zfs set refquota=10 tank/csi/a'],
   );
   // Capabilities are probed once and cached.
-  await zfs.set('tank/csi/a', { refquota: '20', canmount: 'on' });
+  await zfs.set('tank/csi/a', { refquota: '20', quota: '30' });
   assert.equal(runner.calls.filter((c) => c === '/sbin/zfs version').length, 1);
 });
 
@@ -64,12 +69,34 @@ test('mutations retry busy, then succeed', async () => {
 
 test('reads are not retried, mutations give up on other errors at once', async () => {
   const { zfs, runner } = cli([
+    ['/sbin/zfs version', { stdout: 'zfs-2.1.5\n' }],
     ['/sbin/zfs create', { stderr: "cannot create 'tank/a': dataset already exists\n" }],
-    ['/sbin/zfs get', BUSY],
+    ['/sbin/zfs get -Hp', BUSY],
+    ['/sbin/zfs get', { stderr: '\tavailable   NO   NO   <size>\n' }],
   ]);
   await assert.rejects(zfs.create('tank/a', {}), (err: unknown) => err instanceof ZfsError && err.kind === 'exists');
   await assert.rejects(zfs.get(['tank/a'], ['used']), (err: unknown) => err instanceof ZfsError && err.kind === 'busy');
-  assert.equal(runner.calls.length, 2);
+  assert.equal(runner.calls.filter((c) => c.startsWith('/sbin/zfs create') || c.startsWith('/sbin/zfs get -Hp')).length, 2);
+});
+
+test('on zfs-fuse, commands that mount go through the host-wide flock; the rest run zfs directly', async () => {
+  const { zfs, runner } = cli([
+    ...FUSE_PROBE,
+    ['/usr/bin/flock /run/zfs-csi-zfs-fuse.lock /sbin/zfs', { stdout: '' }],
+    ['/sbin/zfs get', { stderr: ZFS_GET_USAGE }],
+    ['/sbin/zfs snapshot', { stdout: '' }],
+    ['/sbin/zfs set', { stdout: '' }],
+  ]);
+  await zfs.create('tank/a', { mountpoint: '/m/a' });
+  await zfs.clone('tank/a@s', 'tank/b', {});
+  await zfs.mount('tank/b');
+  await zfs.set('tank/b', { canmount: 'off' });
+  await zfs.snapshot('tank/a@t', {});
+  await zfs.set('tank/b', { refquota: '1' });
+  const locked = runner.calls.filter((c) => c.startsWith('/usr/bin/flock /run/zfs-csi-zfs-fuse.lock /sbin/zfs '));
+  assert.deepEqual(locked.map((c) => c.split(' ')[3]), ['create', 'clone', 'mount', 'set']);
+  assert.ok(runner.calls.includes('/sbin/zfs snapshot tank/a@t'));
+  assert.ok(runner.calls.includes('/sbin/zfs set refquota=1 tank/b'));
 });
 
 test('every name is validated before any command runs; parents, when configured, bound mutations', async () => {
@@ -109,6 +136,7 @@ test('poolHealth: health, undefined for "no such pool", an error when the daemon
 
 test('mount/unmount that find the work done are not errors', async () => {
   const { zfs } = cli([
+    ...OPENZFS_PROBE,
     ['/sbin/zfs mount', { stderr: "cannot mount 'tank/a': filesystem already mounted\n" }],
     ['/sbin/zfs unmount', { stderr: "cannot unmount 'tank/a': not currently mounted\n" }],
   ]);
