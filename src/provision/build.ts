@@ -2,13 +2,23 @@ import type { SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js'
 import type { ZfsProps } from '../zfs/zfs.js';
 import { P, encodeParams, encodeSource, encodeText } from './props.js';
 
+/**
+ * The reservation of a thick volume, paired with its quota type: `quota` counts snapshots, so a
+ * refreservation equal to it leaves no room for any snapshot (zfs snapshot: "out of space"), while a
+ * `reservation` covers the dataset and its snapshots together, as the quota does.
+ */
+function reservation(params: VolumeSpec['params'], size: string): ZfsProps {
+  if (params.thin) return {};
+  return params.quotaType === 'quota' ? { reservation: size } : { refreservation: size };
+}
+
 /** Pure: the properties of a new volume, all set in its one create/clone command (DESIGN.md §3). */
 export function volumeProps(spec: VolumeSpec, mountpoint: string): ZfsProps {
   const size = spec.capacityBytes.toString();
   return {
     ...spec.params.properties,
     [spec.params.quotaType]: size,
-    ...(spec.params.thin ? {} : { refreservation: size }),
+    ...reservation(spec.params, size),
     mountpoint,
     [P.managed]: 'true',
     [P.kind]: 'volume',
@@ -42,10 +52,7 @@ export function helperProps(forVolumeId: string): ZfsProps {
 /** Properties that change when a volume grows: the quota, and the reservation of a thick volume. */
 export function expandProps(record: VolumeRecord, bytes: bigint): ZfsProps {
   const size = bytes.toString();
-  return {
-    [record.params.quotaType]: size,
-    ...(record.params.thin ? {} : { refreservation: size }),
-  };
+  return { [record.params.quotaType]: size, ...reservation(record.params, size) };
 }
 
 export const helperSnapshotName = (sourceDataset: string, forVolumeId: string): string =>
