@@ -9,8 +9,8 @@ import { findVolumeAt, requirePath, requireVolumeId } from './request.js';
 /**
  * Nothing to resize on the node: a ZFS quota takes effect at once in every mount of the dataset, so
  * ControllerExpandVolume answers node_expansion_required=false (DESIGN.md §3). This exists for COs that
- * call it anyway; it validates, checks the volume is at volume_path, and reports the capacity: the
- * requested size when one is given, else the volume's current one.
+ * call it anyway; it validates, checks the volume is at volume_path, and reports the volume's real current
+ * capacity (never the requested one: answering a size the quota does not have would mislead the CO).
  */
 export function expandVolume(deps: NodeDeps): MethodSpec<NodeExpandVolumeRequest__Output, NodeExpandVolumeResponse> {
   return {
@@ -19,11 +19,10 @@ export function expandVolume(deps: NodeDeps): MethodSpec<NodeExpandVolumeRequest
       const rawPath = requirePath(req.volume_path, 'volume_path');
       // Optional in CSI; when sent it must be one we serve (block → INVALID_ARGUMENT).
       if (req.volume_capability) parseCapability(req.volume_capability);
-      const range = parseCapacityRange(req.capacity_range);
+      parseCapacityRange(req.capacity_range);
       const path = deps.targets.checkPath(rawPath);
       const volume = await findVolumeAt(deps, volumeId, path);
-      const bytes = range.requiredBytes > 0n ? range.requiredBytes : volume.capacityBytes;
-      return { capacity_bytes: bytes.toString() };
+      return { capacity_bytes: volume.capacityBytes.toString() };
     },
   };
 }

@@ -26,10 +26,10 @@ function setup() {
   return { ...node, expand };
 }
 
-test('expand reports required_bytes when given, else the current capacity', async () => {
+test('expand reports the volume\'s real capacity, never a requested size the quota does not have', async () => {
   const { expand } = setup();
   const range = { required_bytes: '4294967296', limit_bytes: '0' };
-  assert.deepEqual(await expand(req({ capacity_range: range })), { capacity_bytes: '4294967296' });
+  assert.deepEqual(await expand(req({ capacity_range: range })), { capacity_bytes: String(1n << 30n) });
   assert.deepEqual(await expand(req()), { capacity_bytes: String(1n << 30n) });
 });
 
