@@ -4,6 +4,7 @@ import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
 import { startServer, type RunningServer } from '../grpc/server.js';
+import { localCapacity, localInventory, Metrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { HostTargetManager } from '../mount/target-manager.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
 import { CapacityCache } from '../provision/capacity.js';
@@ -27,32 +28,49 @@ export interface Running {
  * in the background (retrying until the pool is there), then Probe turns ready.
  */
 export async function runStandalone(config: Config, log: Logger): Promise<Running> {
+  const metrics = config.metricsAddress === undefined ? undefined : new Metrics({
+    onCollectError: (source, err) => log.debug('metrics source failed', { source, error: String(err) }),
+  });
   const zfs = new ZfsCli({
     zfsPath: config.zfsCommand,
     zpoolPath: config.zpoolCommand,
     prefix: [...config.zfsPrefix],
+    ...(metrics ? { onCommand: metrics.commandObserver(config.zfsPrefix, { zfs: config.zfsCommand, zpool: config.zpoolCommand }) } : {}),
   });
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
   const store = new MemoryStore();
   const state = new StandaloneState({ zfs, provisioner, store, parents: config.parents, log });
+  const capacity = new CapacityCache(zfs, config.nodeId, config.parents);
   const backend = new LocalBackend({
     provisioner,
     store,
-    capacity: new CapacityCache(zfs, config.nodeId, config.parents),
+    capacity,
     node: config.nodeId,
     loaded: () => state.loaded,
     poolsReady: () => state.poolsReady(),
   });
+  metrics?.setSources({
+    inventory: localInventory(store, () => state.loaded),
+    capacity: localCapacity({ capacity, zfs, parents: config.parents }),
+  });
+  // Metrics first: a taken port fails start-up before the CSI socket exists (and a failed CSI start closes it).
+  const http: MetricsServer | undefined = metrics && config.metricsAddress !== undefined
+    ? await startMetricsServer({ address: config.metricsAddress, metrics, ready: () => backend.ready(), log })
+    : undefined;
   const server = await startServer({
     endpoint: config.socketPath,
     log,
+    ...(metrics ? { onCall: metrics.onCall } : {}),
     services: {
       Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
       Controller: controllerService({ backend, driverName: config.driverName }),
       Node: nodeService({ nodeId: config.nodeId, volumes: state.nodeLookup(), targets }),
     },
+  }).catch(async (err: unknown) => {
+    await http?.close();
+    throw err;
   });
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
@@ -61,6 +79,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     async stop(timeoutMs) {
       state.stop();
       await server.drain(timeoutMs);
+      await http?.close();
     },
   };
 }

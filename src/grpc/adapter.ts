@@ -19,6 +19,26 @@ export interface AdapterOptions {
   readonly locks: KeyedLocks;
   /** Aborted when the server gives up waiting for in-flight calls (server.ts drain). */
   readonly shutdown: AbortSignal;
+  /** Told about every finished call (metrics); it must not throw, and if it does the call is unaffected. */
+  readonly onCall?: CallObserver;
+}
+
+/** One finished call, as the adapter saw it: `code` is the gRPC status name ("OK", "ABORTED", …). */
+export interface CallEvent {
+  readonly service: string;
+  readonly method: string;
+  readonly code: string;
+  readonly durationMs: number;
+}
+
+export type CallObserver = (event: CallEvent) => void;
+
+function notify(options: AdapterOptions, method: string, code: string, durationMs: number): void {
+  try {
+    options.onCall?.({ service: options.serviceName, method, code, durationMs });
+  } catch {
+    // An observer (metrics) must never change the outcome of a call.
+  }
 }
 
 type UnaryCall = ServerUnaryCall<unknown, unknown>;
@@ -74,10 +94,11 @@ function callSignal(call: UnaryCall, deadline: Date | undefined, shutdown: Abort
   return { signal: controller.signal, dispose };
 }
 
-function unimplemented(serviceName: string, method: string, log: Logger) {
-  const status = toGrpcError(new DriverError('UNIMPLEMENTED', `${serviceName}.${method} is not implemented`));
+function unimplemented(method: string, options: AdapterOptions) {
+  const status = toGrpcError(new DriverError('UNIMPLEMENTED', `${options.serviceName}.${method} is not implemented`));
   return (_call: UnaryCall, callback: UnaryCallback): void => {
-    log.debug('call to an unimplemented method', { method });
+    options.log.debug('call to an unimplemented method', { method });
+    notify(options, method, status.codeName, 0);
     callback({ code: status.code, details: status.details });
   };
 }
@@ -98,11 +119,12 @@ function takeLocks(spec: MethodSpec<never, unknown>, request: unknown, locks: Ke
 }
 
 /** Start and finish log lines of one call; failures that are our fault (INTERNAL) log as errors. */
-function callLog(log: Logger, level: 'debug' | 'info') {
+function callLog(log: Logger, level: 'debug' | 'info', observe: (code: string, durationMs: number) => void) {
   const started = process.hrtime.bigint();
   return (code: string, error?: string) => {
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     log.log(code === 'INTERNAL' ? 'error' : level, 'call finished', { code, durationMs, ...(error ? { error } : {}) });
+    observe(code, durationMs);
   };
 }
 
@@ -121,7 +143,7 @@ function handler(method: string, spec: MethodSpec<never, unknown>, redact: Redac
     const requestId = randomUUID();
     const log = options.log.child({ method, requestId, ...idsOf(request) });
     log.log(level, 'call started', { request: redact(request) });
-    const finished = callLog(log, level);
+    const finished = callLog(log, level, (code, durationMs) => notify(options, method, code, durationMs));
     const fail = (err: unknown) => {
       const status = toGrpcError(err);
       finished(status.codeName, status.details);
@@ -162,7 +184,7 @@ export function adaptService(
     const spec = Object.hasOwn(impl, method) ? impl[method] : undefined;
     handlers[method] = spec
       ? handler(method, spec, requestRedactor(options.serviceName, method), options)
-      : unimplemented(options.serviceName, method, options.log);
+      : unimplemented(method, options);
   }
   return handlers;
 }

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
 import { DriverError } from '../domain/errors.js';
-import { adaptService } from './adapter.js';
+import { adaptService, type CallObserver } from './adapter.js';
 import { addressOf, socketPathOf } from './endpoint.js';
 import type { ServiceImpl } from './handler.js';
 import { loadCsiServices } from './load.js';
@@ -25,6 +25,8 @@ export interface StartServerOptions {
   readonly endpoint: string;
   readonly services: ServerServices;
   readonly log: Logger;
+  /** Told about every finished call (metrics); default none. */
+  readonly onCall?: CallObserver;
 }
 
 export interface RunningServer {
@@ -97,7 +99,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   for (const name of ['Identity', 'Controller', 'Node'] as const) {
     const impl = options.services[name];
     if (!impl) continue; // grpc-js answers UNIMPLEMENTED for services that are not added
-    const adapterOptions = { serviceName: name, log: options.log, locks, shutdown: shutdown.signal };
+    const adapterOptions = {
+      serviceName: name, log: options.log, locks, shutdown: shutdown.signal,
+      ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
+    };
     server.addService(definitions[name], adaptService(definitions[name], impl, adapterOptions));
   }
   await bind(server, address);

@@ -4,7 +4,7 @@
  * and reads state through callbacks a mode hands it; it never changes what it observes. Composed in src/app/.
  */
 export { parseListenAddress, type ListenAddress } from './address.js';
-export { commandSample, subcommandOf, type CommandSample } from './command.js';
+export { commandSample, subcommandOf, type CommandBinaries, type CommandSample } from './command.js';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './http.js';
 export { localCapacity, localInventory, type LocalCapacityDeps, type LocalRecords } from './local-sources.js';
 export { METRIC } from './names.js';

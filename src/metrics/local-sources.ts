@@ -17,9 +17,10 @@ export interface LocalRecords {
 export function localInventory(records: LocalRecords, loaded: () => boolean): () => Promise<PhaseCounts | undefined> {
   return async () => {
     if (!loaded()) return undefined;
+    // Every phase is present, at 0 when empty, so a dashboard shows "none" rather than "no data".
     return {
-      volumes: countBy(records.allVolumes(), (v) => (v.retired ? 'Retired' : 'Ready')),
-      snapshots: countBy(records.allSnapshots(), (s) => (s.readyToUse ? 'Ready' : 'Pending')),
+      volumes: { Ready: 0, Retired: 0, ...countBy(records.allVolumes(), (v) => (v.retired ? 'Retired' : 'Ready')) },
+      snapshots: { Ready: 0, Pending: 0, ...countBy(records.allSnapshots(), (s) => (s.readyToUse ? 'Ready' : 'Pending')) },
     };
   };
 }

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { CallEvent, CallObserver } from '../grpc/adapter.js';
 import type { CommandObserver } from '../zfs/exec.js';
 import { coalesce } from './coalesce.js';
-import { commandSample } from './command.js';
+import { commandSample, type CommandBinaries } from './command.js';
 import { GRPC_BUCKETS, METRIC, ZFS_BUCKETS } from './names.js';
 import type { MetricsSources, PhaseCounts, PoolCapacity } from './sources.js';
 
@@ -88,10 +88,13 @@ export class Metrics {
     this.#grpc.observe({ method: event.method, code: event.code }, event.durationMs / 1000);
   };
 
-  /** For ZfsCli `onCommand`; `prefix` is the configured command prefix (e.g. `chroot /host`). */
-  commandObserver(prefix: readonly string[] = []): CommandObserver {
+  /**
+   * For ZfsCli `onCommand`; `prefix` is the configured command prefix (e.g. `chroot /host`), `binaries` the
+   * configured zfs / zpool paths (needed only when their basenames are not `zfs` / `zpool`).
+   */
+  commandObserver(prefix: readonly string[] = [], binaries: CommandBinaries = {}): CommandObserver {
     return (event) => {
-      const sample = commandSample(event, prefix);
+      const sample = commandSample(event, prefix, binaries);
       this.#zfs.observe({ subcommand: sample.subcommand, outcome: sample.outcome }, sample.seconds);
       if (sample.errorClass !== undefined) {
         this.#zfsFailures.inc({ subcommand: sample.subcommand, error_class: sample.errorClass });

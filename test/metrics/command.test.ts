@@ -13,6 +13,20 @@ test('a prefix such as chroot /host or nsenter is skipped before the binary', ()
   assert.equal(subcommandOf([...nsenter, '/usr/sbin/zfs', 'snapshot', 'tank/csi/v1@s1'], nsenter), 'snapshot');
 });
 
+test('a wrapper between prefix and binary (zfs-fuse flock) is skipped too', () => {
+  const flock = ['/usr/bin/flock', '/run/zfs-csi-zfs-fuse.lock'];
+  assert.equal(subcommandOf([...flock, '/sbin/zfs', 'create', '-o', 'mountpoint=/m/v1', 'tank/csi/v1']), 'create');
+  assert.equal(subcommandOf(['chroot', '/host', ...flock, '/sbin/zfs', 'mount', 'tank/zfs'], ['chroot', '/host']), 'mount');
+});
+
+test('configured binary paths with other basenames are found by their exact path', () => {
+  const binaries = { zfs: '/opt/openzfs/bin/zfs-2.2', zpool: '/opt/openzfs/bin/zpool-2.2' };
+  assert.equal(subcommandOf(['/opt/openzfs/bin/zfs-2.2', 'snapshot', 'tank/a@s'], [], binaries), 'snapshot');
+  assert.equal(subcommandOf(['/opt/openzfs/bin/zpool-2.2', 'list', 'tank'], [], binaries), 'zpool list');
+  // Unknown without the configuration: not guessed.
+  assert.equal(subcommandOf(['/opt/openzfs/bin/zfs-2.2', 'snapshot', 'tank/a@s']), 'other');
+});
+
 test('zpool commands are named with their binary, so zpool list and zfs list stay apart', () => {
   assert.equal(subcommandOf(['/sbin/zpool', 'list', '-H', '-o', 'name,health', 'tank']), 'zpool list');
   assert.equal(subcommandOf(['chroot', '/host', '/sbin/zpool', 'upgrade', '-v'], ['chroot', '/host']), 'zpool upgrade');
@@ -23,8 +37,9 @@ test('labels stay bounded: no subcommand, or something that is not one, is "othe
   assert.equal(subcommandOf([]), 'other');
   assert.equal(subcommandOf(['/sbin/zfs', 'tank/csi/pvc-1234']), 'other');
   assert.equal(subcommandOf(['/sbin/zfs', '-?']), 'other');
-  // A prefix that does not match is not skipped blindly: the binary then is argv[0].
+  // A prefix that does not match is not skipped blindly; the binary is still found.
   assert.equal(subcommandOf(['/sbin/zfs', 'mount', 'tank/x'], ['chroot', '/host']), 'mount');
+  assert.equal(subcommandOf(['/bin/true', 'create']), 'other');
 });
 
 test('a command event becomes subcommand, outcome, error class and seconds', () => {

@@ -28,6 +28,8 @@ test('standalone inventory: Ready / Retired volumes, Ready / Pending snapshots, 
   assert.equal(await read(), undefined);
   loaded = true;
   assert.deepEqual(await read(), { volumes: { Ready: 2, Retired: 1 }, snapshots: { Ready: 1, Pending: 1 } });
+  const empty = localInventory({ allVolumes: () => [], allSnapshots: () => [] }, () => true);
+  assert.deepEqual(await empty(), { volumes: { Ready: 0, Retired: 0 }, snapshots: { Ready: 0, Pending: 0 } }, 'none is 0, not absent');
 });
 
 test('standalone capacity: available and retired from the cache, used from one zfs get of the parents', async () => {

@@ -14,6 +14,8 @@ export interface DriverOptions {
   /** Reuse this directory for socket and mounts (restarts after a crash keep the same paths). */
   readonly dir?: string;
   readonly logLevel?: string;
+  /** More `serve` flags, appended after the ones above (e.g. `['--metrics-address', '127.0.0.1:9808']`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A real `zfs-csi serve --mode standalone` process on a scratch parent, with a client for it. */
@@ -43,7 +45,7 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
   const proc = execa(
     process.execPath,
     [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', nodeId, '--parent', parent,
-      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn'],
+      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn', ...(options.extraArgs ?? [])],
     { reject: false, all: true, buffer: false },
   );
   proc.all?.on('data', (chunk: Buffer) => {
