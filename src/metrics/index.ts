@@ -6,6 +6,7 @@
 export { parseListenAddress, type ListenAddress } from './address.js';
 export { commandSample, subcommandOf, type CommandBinaries, type CommandSample } from './command.js';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './http.js';
+export { backendCapacity } from './backend-sources.js';
 export { localCapacity, localInventory, type LocalCapacityDeps, type LocalRecords } from './local-sources.js';
 export { METRIC } from './names.js';
 export { Metrics, type MetricsOptions } from './registry.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CapacityReport, SnapshotRecord, VolumeRecord } from '../../src/domain/types.js';
+import { backendCapacity } from '../../src/metrics/backend-sources.js';
 import { localCapacity, localInventory } from '../../src/metrics/local-sources.js';
 import { countBy, driftByKind } from '../../src/metrics/sources.js';
 import type { DatasetInfo, GetOptions } from '../../src/zfs/zfs.js';
@@ -53,4 +54,21 @@ test('standalone capacity: available and retired from the cache, used from one z
   assert.deepEqual(gets[0]?.names, ['tank/a', 'tank/b']);
   assert.deepEqual(gets[0]?.props, ['used']);
   assert.ok(gets[0]?.signal, 'a scrape read is bounded by a signal');
+});
+
+test('controller capacity: every node the backend reports, asked with no node filter and a bounded signal', async () => {
+  const asked: { node: string | undefined; signal: AbortSignal }[] = [];
+  const reports: CapacityReport[] = [
+    { node: 'n1', parent: 'tank/a', availableBytes: 1n, retiredBytes: 2n },
+    { node: 'n2', parent: 'tank/a', availableBytes: 3n, retiredBytes: 0n },
+  ];
+  const read = backendCapacity({
+    async capacity(node, signal) {
+      asked.push({ node, signal });
+      return reports;
+    },
+  });
+  assert.deepEqual(await read(), reports);
+  assert.equal(asked[0]?.node, undefined);
+  assert.equal(asked[0]?.signal.aborted, false);
 });
