@@ -8,7 +8,10 @@ const MAX_PASSES = 8;
 export interface SweepResult {
   /** IDs of retired volumes whose data was destroyed. */
   readonly destroyedVolumes: readonly string[];
-  /** Hidden helper snapshots left behind by a crash between snapshot and clone, now destroyed. */
+  /**
+   * Hidden helper snapshots a crash left unfinished, now destroyed (crash between snapshot and clone) or
+   * marked for deferred destroy (crash between clone and `zfs destroy -d`).
+   */
   readonly destroyedHelpers: readonly string[];
 }
 
@@ -44,7 +47,7 @@ export class Sweeper {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const view = await this.scan(parent, signal);
       const freed = view.volumes.filter((v) => v.retired && (view.snapshotsOf.get(v.dataset) ?? []).length === 0);
-      const orphans = orphanHelpers(parent, view).filter(([, id]) => !this.cloning.has(id)).map(([n]) => n);
+      const orphans = unfinishedHelpers(view).filter(([, id]) => !this.cloning.has(id)).map(([n]) => n);
       for (const v of freed) if (await this.destroy(v.dataset, false, signal)) volumes.push(v.id);
       for (const h of orphans) if (await this.destroy(h, true, signal)) helpers.push(h);
       if (freed.length === 0 && orphans.length === 0) break;
@@ -66,10 +69,11 @@ export class Sweeper {
 
 const EMPTY: SweepResult = { destroyedVolumes: [], destroyedHelpers: [] };
 
-/** Helper snapshots not yet deferred whose clone does not exist: a crash hit between snapshot and clone. */
-function orphanHelpers(parent: string, view: PoolView): [string, string][] {
-  const datasets = new Set(view.volumes.map((v) => v.dataset));
-  return [...view.helpers].filter(
-    ([name, forVolume]) => !view.deferred.has(name) && !datasets.has(`${parent}/${forVolume}`),
-  );
+/**
+ * Helper snapshots not yet marked deferred: a crash hit between snapshot and clone (no clone: `destroy -d`
+ * destroys it) or between clone and deferral (a retried CreateVolume finds the clone by name and returns,
+ * so nothing else would ever mark it; `destroy -d` marks it so it goes with its clone, DESIGN.md §3).
+ */
+function unfinishedHelpers(view: PoolView): [string, string][] {
+  return [...view.helpers].filter(([name]) => !view.deferred.has(name));
 }
