@@ -2,8 +2,8 @@ import type { CapacityReport } from '../../domain/types.js';
 
 /**
  * Which parent dataset on a node a new volume goes to (DESIGN.md §3): the StorageClass's `parentDataset`
- * when set (it must be a configured parent or under one; the closest one reports its space), else the
- * node's first parent. undefined when the node has no such parent.
+ * when set (it must be exactly one of the node's configured parents: the node agent and the start-up scan
+ * only know those), else the node's first parent. undefined when the node has no such parent.
  */
 export function reportFor(
   reports: readonly CapacityReport[],
@@ -12,12 +12,7 @@ export function reportFor(
 ): CapacityReport | undefined {
   const onNode = reports.filter((r) => r.node === node);
   if (parentDataset === undefined) return onNode[0];
-  let best: CapacityReport | undefined;
-  for (const r of onNode) {
-    const covers = r.parent === parentDataset || parentDataset.startsWith(`${r.parent}/`);
-    if (covers && (best === undefined || r.parent.length > best.parent.length)) best = r;
-  }
-  return best;
+  return onNode.find((r) => r.parent === parentDataset);
 }
 
 /** The report per node a new volume would draw from (GetCapacity), in the backend's order. */

@@ -20,8 +20,7 @@ export function expandVolume(deps: NodeDeps): MethodSpec<NodeExpandVolumeRequest
       // Optional in CSI; when sent it must be one we serve (block → INVALID_ARGUMENT).
       if (req.volume_capability) parseCapability(req.volume_capability);
       parseCapacityRange(req.capacity_range);
-      const path = deps.targets.checkPath(rawPath);
-      const volume = await findVolumeAt(deps, volumeId, path);
+      const volume = await findVolumeAt(deps, volumeId, rawPath);
       return { capacity_bytes: volume.capacityBytes.toString() };
     },
   };

@@ -36,8 +36,16 @@ export async function findVolume(deps: NodeDeps, volumeId: string): Promise<Node
  * itself. CSI NodeGetVolumeStats / NodeExpandVolume: a volume that "does not exist on the specified
  * volume_path" is NOT_FOUND (DESIGN.md §5).
  */
-export async function findVolumeAt(deps: NodeDeps, volumeId: string, path: string): Promise<NodeVolume> {
+export async function findVolumeAt(deps: NodeDeps, volumeId: string, rawPath: string): Promise<NodeVolume> {
   const volume = await findVolume(deps, volumeId);
+  // A path that fails the lexical check (e.g. csi-sanity's relative "some/path") cannot hold the volume:
+  // these read-only RPCs answer NOT_FOUND for it, as the spec's error table asks; nothing is touched.
+  let path: string;
+  try {
+    path = deps.targets.checkPath(rawPath);
+  } catch {
+    throw notFound(`volume ${volumeId} is not mounted at ${JSON.stringify(rawPath)}`);
+  }
   if (path === volume.mountpoint) return volume;
   if (!(await deps.targets.isPublished(volume.mountpoint, path))) {
     throw notFound(`volume ${volumeId} is not mounted at ${path}`);

@@ -33,9 +33,9 @@ export function getVolumeStats(deps: NodeDeps): MethodSpec<NodeGetVolumeStatsReq
   return {
     handle: async (req) => {
       const volumeId = requireVolumeId(req.volume_id);
-      const path = deps.targets.checkPath(requirePath(req.volume_path, 'volume_path'));
-      await findVolumeAt(deps, volumeId, path);
-      const stats = await deps.targets.stats(path);
+      const rawPath = requirePath(req.volume_path, 'volume_path');
+      await findVolumeAt(deps, volumeId, rawPath);
+      const stats = await deps.targets.stats(deps.targets.checkPath(rawPath));
       return {
         usage: usageOf(stats),
         volume_condition: { abnormal: false, message: 'volume is mounted and its filesystem answers statfs' },

@@ -26,10 +26,10 @@ describe('GetCapacity', () => {
     assert.deepEqual(res.maximum_volume_size, { value: String(100n * GiB) });
   });
 
-  it('parentDataset selects the parent it lives under; several parents per node count once', async () => {
+  it('parentDataset selects that configured parent; several parents per node count once', async () => {
     const { backend, svc } = setup();
     backend.reports.push({ node: 'node-a', parent: 'fast/csi', availableBytes: 7n * GiB, retiredBytes: 0n });
-    const fast = await invoke<Res>(svc, 'GetCapacity', req({ parameters: { parentDataset: 'fast/csi/x' } }));
+    const fast = await invoke<Res>(svc, 'GetCapacity', req({ parameters: { parentDataset: 'fast/csi' } }));
     assert.equal(fast.available_capacity, String(7n * GiB));
     const byDefault = await invoke<Res>(svc, 'GetCapacity', req({ accessible_topology: topo('node-a') }));
     assert.equal(byDefault.available_capacity, String(100n * GiB));

@@ -99,10 +99,12 @@ describe('CreateVolume: new volumes', () => {
     assert.ok(backend.methods().includes('createVolume'));
   });
 
-  it('parentDataset under a configured parent is used; one the node lacks → RESOURCE_EXHAUSTED', async () => {
+  it('parentDataset must be one of the node\'s parents; a dataset below one or elsewhere → RESOURCE_EXHAUSTED', async () => {
     const { backend, svc } = setup();
-    await invoke<Res>(svc, 'CreateVolume', createReq({ parameters: { parentDataset: 'tank/csi/team-a' } }));
-    assert.equal(createdSpec(backend.calls).parent, 'tank/csi/team-a');
+    await invoke<Res>(svc, 'CreateVolume', createReq({ parameters: { parentDataset: 'tank/csi' } }));
+    assert.equal(createdSpec(backend.calls).parent, 'tank/csi');
+    await rejects(invoke(svc, 'CreateVolume', createReq({ name: 'below', parameters: { parentDataset: 'tank/csi/team-a' } })),
+      'RESOURCE_EXHAUSTED', /tank\/csi\/team-a/);
     await rejects(invoke(svc, 'CreateVolume', createReq({ name: 'other', parameters: { parentDataset: 'tank/elsewhere' } })),
       'RESOURCE_EXHAUSTED', /tank\/elsewhere/);
   });
