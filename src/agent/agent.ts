@@ -136,6 +136,11 @@ export class NodeAgent {
     return this.queue.idle();
   }
 
+  /** Reconciles queued, running or waiting for a retry. */
+  get queueDepth(): number {
+    return this.queue.depth;
+  }
+
   get driftReport(): readonly string[] {
     return this.drift;
   }

@@ -71,6 +71,11 @@ export class WorkQueue<K extends string> {
     this.pump();
   }
 
+  /** Keys queued, running or waiting for a retry (the reconcile queue depth metric). */
+  get depth(): number {
+    return this.queue.length + this.processing.size + this.retryTimers.size;
+  }
+
   /** Queues key now; a pending retry of it is superseded (this run takes its place). */
   add(key: K): void {
     if (this.stopped) return;

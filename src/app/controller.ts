@@ -6,7 +6,9 @@ import { ControllerCaches } from '../store/kube/controller-caches.js';
 import { KubeBackend } from '../store/kube/kube-backend.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
+import { backendCapacity, countBy } from '../metrics/index.js';
 import type { Config } from './config.js';
+import { createMetrics, serveMetrics } from './metrics-wiring.js';
 import type { Running } from './standalone.js';
 import { VERSION } from './version.js';
 
@@ -32,13 +34,26 @@ export async function runController(config: Config, log: Logger, options: Contro
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes, log,
     synced: () => caches.synced(), nodeGone: (node) => monitor.isGone(node),
   });
+  const metrics = createMetrics(config, log);
+  metrics?.setSources({
+    inventory: async () => backend.ready().then((ok) => (ok ? {
+      volumes: countBy(caches.volumes.list(), (v) => v.status?.phase ?? 'Pending'),
+      snapshots: countBy(caches.snapshots.list(), (s) => s.status?.phase ?? 'Pending'),
+    } : undefined)),
+    capacity: backendCapacity(backend),
+  });
+  const http = await serveMetrics(config, metrics, () => backend.ready(), log);
   const server = await startServer({
     endpoint: config.socketPath,
     log,
+    ...(metrics ? { onCall: metrics.onCall } : {}),
     services: {
       Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
       Controller: controllerService({ backend, driverName: config.driverName }),
     },
+  }).catch(async (err: unknown) => {
+    await http?.close();
+    throw err;
   });
   log.info('serving CSI', { mode: 'controller', socket: server.socketPath });
   const started = caches.start().then(
@@ -52,6 +67,7 @@ export async function runController(config: Config, log: Logger, options: Contro
       await started;
       await monitor.stop();
       await caches.stop();
+      await http?.close();
     },
   };
 }

@@ -11,7 +11,12 @@ import { Provisioner } from '../provision/provisioner.js';
 import { KubeApi } from '../store/kube/api.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { ZfsCli } from '../zfs/cli.js';
+import { driftByKind, localCapacity } from '../metrics/index.js';
+import { CapacityCache } from '../provision/capacity.js';
 import type { Config } from './config.js';
+import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
+
+const GAUGE_REFRESH_MS = 5000;
 import type { Running } from './standalone.js';
 import { VERSION } from './version.js';
 
@@ -21,7 +26,8 @@ import { VERSION } from './version.js';
  * in the background (retrying until the pools and the API server are there), then Probe turns ready.
  */
 export async function runNode(config: Config, log: Logger): Promise<Running> {
-  const zfs = new ZfsCli({ zfsPath: config.zfsCommand, zpoolPath: config.zpoolCommand, prefix: [...config.zfsPrefix] });
+  const metrics = createMetrics(config, log);
+  const zfs = new ZfsCli(zfsOptions(config, metrics));
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
@@ -34,9 +40,17 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
     eventNamespace: eventNamespace(process.env),
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
   });
+  metrics?.setSources({ capacity: localCapacity({ capacity: new CapacityCache(zfs, config.nodeId, config.parents), zfs, parents: config.parents }) });
+  const http = await serveMetrics(config, metrics, () => agent.ready(), log);
+  // The agent's queue and drift are pushed, not pulled: they live in the agent, not in a store.
+  const gauges = metrics && setInterval(() => {
+    metrics.setReconcileQueueDepth(agent.queueDepth);
+    metrics.setDriftObjects(driftByKind(agent.driftReport));
+  }, GAUGE_REFRESH_MS).unref();
   const server = await startServer({
     endpoint: config.socketPath,
     log,
+    ...(metrics ? { onCall: metrics.onCall } : {}),
     services: {
       Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),
       Node: nodeService({ nodeId: config.nodeId, volumes: agent.nodeLookup(), targets }),
@@ -48,7 +62,9 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
     server,
     async stop(timeoutMs) {
       await server.drain(timeoutMs);
+      if (gauges) clearInterval(gauges);
       await agent.stop();
+      await http?.close();
     },
   };
 }

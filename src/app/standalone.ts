@@ -4,7 +4,8 @@ import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
 import { startServer, type RunningServer } from '../grpc/server.js';
-import { localCapacity, localInventory, Metrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import { localCapacity, localInventory } from '../metrics/index.js';
+import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
 import { HostTargetManager } from '../mount/target-manager.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
 import { CapacityCache } from '../provision/capacity.js';
@@ -28,15 +29,8 @@ export interface Running {
  * in the background (retrying until the pool is there), then Probe turns ready.
  */
 export async function runStandalone(config: Config, log: Logger): Promise<Running> {
-  const metrics = config.metricsAddress === undefined ? undefined : new Metrics({
-    onCollectError: (source, err) => log.debug('metrics source failed', { source, error: String(err) }),
-  });
-  const zfs = new ZfsCli({
-    zfsPath: config.zfsCommand,
-    zpoolPath: config.zpoolCommand,
-    prefix: [...config.zfsPrefix],
-    ...(metrics ? { onCommand: metrics.commandObserver(config.zfsPrefix, { zfs: config.zfsCommand, zpool: config.zpoolCommand }) } : {}),
-  });
+  const metrics = createMetrics(config, log);
+  const zfs = new ZfsCli(zfsOptions(config, metrics));
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
@@ -56,9 +50,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     capacity: localCapacity({ capacity, zfs, parents: config.parents }),
   });
   // Metrics first: a taken port fails start-up before the CSI socket exists (and a failed CSI start closes it).
-  const http: MetricsServer | undefined = metrics && config.metricsAddress !== undefined
-    ? await startMetricsServer({ address: config.metricsAddress, metrics, ready: () => backend.ready(), log })
-    : undefined;
+  const http = await serveMetrics(config, metrics, () => backend.ready(), log);
   const server = await startServer({
     endpoint: config.socketPath,
     log,

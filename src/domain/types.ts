@@ -15,7 +15,7 @@ export interface VolumeParams {
   /** Allow-listed native ZFS properties, values already checked against their grammar. */
   readonly properties: Readonly<Record<string, string>>;
   readonly quotaType: QuotaType;
-  /** false: refreservation = size (space guaranteed up front). */
+  /** false: space guaranteed up front (refreservation = size with refquota, reservation = size with quota). */
   readonly thin: boolean;
   /** Parent dataset chosen by the StorageClass (`parentDataset`); undefined = the node's first parent. */
   readonly parentDataset?: string;

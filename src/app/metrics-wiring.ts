@@ -1,0 +1,37 @@
+import type { Logger } from 'winston';
+import { Metrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import type { ZfsCliOptions } from '../zfs/cli.js';
+import type { Config } from './config.js';
+
+/** The mode's Metrics when `--metrics-address` is set (one per process, its own registry). */
+export function createMetrics(config: Config, log: Logger): Metrics | undefined {
+  if (config.metricsAddress === undefined) return undefined;
+  return new Metrics({
+    onCollectError: (source, err) => log.debug('metrics source failed', { source, error: String(err) }),
+  });
+}
+
+/** The ZfsCli options of a mode: its binaries and prefix, and the metrics observer when there is one. */
+export function zfsOptions(config: Config, metrics: Metrics | undefined): ZfsCliOptions {
+  const binaries = { zfs: config.zfsCommand, zpool: config.zpoolCommand };
+  return {
+    zfsPath: config.zfsCommand,
+    zpoolPath: config.zpoolCommand,
+    prefix: [...config.zfsPrefix],
+    ...(metrics ? { onCommand: metrics.commandObserver(config.zfsPrefix, binaries) } : {}),
+  };
+}
+
+/**
+ * /metrics, /healthz and /readyz on `--metrics-address` (the chart's probes use /readyz). Started before the
+ * CSI socket so a taken port fails start-up cleanly.
+ */
+export async function serveMetrics(
+  config: Config,
+  metrics: Metrics | undefined,
+  ready: () => Promise<boolean>,
+  log: Logger,
+): Promise<MetricsServer | undefined> {
+  if (metrics === undefined || config.metricsAddress === undefined) return undefined;
+  return startMetricsServer({ address: config.metricsAddress, metrics, ready, log });
+}
