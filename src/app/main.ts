@@ -16,6 +16,9 @@ serve flags (each may also come from the environment variable shown):
 ${Object.entries(SERVE_FLAGS)
   .map(([flag, { env, help }]) => `  --${flag.padEnd(16)} ${help} [${env}]`)
   .join('\n')}
+
+environment only:
+  POD_NAMESPACE       namespace of the Kubernetes Events the node agent records (default: default)
 `;
 
 /** How long SIGTERM waits for in-flight calls before forcing the server down. */
