@@ -1,13 +1,13 @@
 import type { Logger } from 'winston';
 import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
-import { startServer } from '../grpc/server.js';
 import { ControllerCaches } from '../store/kube/controller-caches.js';
 import { KubeBackend } from '../store/kube/kube-backend.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
 import { backendCapacity, countBy } from '../metrics/index.js';
 import type { Config } from './config.js';
+import { serveCsi } from './serve-csi.js';
 import { createMetrics, serveMetrics } from './metrics-wiring.js';
 import type { Running } from './standalone.js';
 import { VERSION } from './version.js';
@@ -43,18 +43,10 @@ export async function runController(config: Config, log: Logger, options: Contro
     capacity: backendCapacity(backend),
   });
   const http = await serveMetrics(config, metrics, () => backend.ready(), log);
-  const server = await startServer({
-    endpoint: config.socketPath,
-    log,
-    ...(metrics ? { onCall: metrics.onCall } : {}),
-    services: {
-      Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
-      Controller: controllerService({ backend, driverName: config.driverName }),
-    },
-  }).catch(async (err: unknown) => {
-    await http?.close();
-    throw err;
-  });
+  const server = await serveCsi(config, log, {
+    Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
+    Controller: controllerService({ backend, driverName: config.driverName }),
+  }, metrics, http);
   log.info('serving CSI', { mode: 'controller', socket: server.socketPath });
   const started = caches.start().then(
     () => monitor.start(),

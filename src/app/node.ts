@@ -4,7 +4,6 @@ import { NodeAgent } from '../agent/agent.js';
 import { eventNamespace } from '../agent/events.js';
 import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
-import { startServer } from '../grpc/server.js';
 import { HostTargetManager } from '../mount/target-manager.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
 import { Provisioner } from '../provision/provisioner.js';
@@ -14,11 +13,13 @@ import { ZfsCli } from '../zfs/cli.js';
 import { driftByKind, localCapacity } from '../metrics/index.js';
 import { CapacityCache } from '../provision/capacity.js';
 import type { Config } from './config.js';
+import { serveCsi } from './serve-csi.js';
 import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
-
-const GAUGE_REFRESH_MS = 5000;
 import type { Running } from './standalone.js';
 import { VERSION } from './version.js';
+
+/** How often the node pushes its reconcile queue depth and drift counts to the metrics. */
+const GAUGE_REFRESH_MS = 5000;
 
 /**
  * Node mode (DESIGN.md §2, a DaemonSet): Identity + Node over the CSI socket, and the node agent that makes
@@ -47,15 +48,10 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
     metrics.setReconcileQueueDepth(agent.queueDepth);
     metrics.setDriftObjects(driftByKind(agent.driftReport));
   }, GAUGE_REFRESH_MS).unref();
-  const server = await startServer({
-    endpoint: config.socketPath,
-    log,
-    ...(metrics ? { onCall: metrics.onCall } : {}),
-    services: {
-      Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),
-      Node: nodeService({ nodeId: config.nodeId, volumes: agent.nodeLookup(), targets }),
-    },
-  });
+  const server = await serveCsi(config, log, {
+    Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),
+    Node: nodeService({ nodeId: config.nodeId, volumes: agent.nodeLookup(), targets }),
+  }, metrics, http);
   log.info('serving CSI', { mode: 'node', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   agent.start();
   return {

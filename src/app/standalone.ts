@@ -3,7 +3,7 @@ import type { Logger } from 'winston';
 import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
-import { startServer, type RunningServer } from '../grpc/server.js';
+import type { RunningServer } from '../grpc/server.js';
 import { localCapacity, localInventory } from '../metrics/index.js';
 import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
 import { HostTargetManager } from '../mount/target-manager.js';
@@ -14,6 +14,7 @@ import { Provisioner } from '../provision/provisioner.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
+import { serveCsi } from './serve-csi.js';
 import { StandaloneState } from './standalone-state.js';
 import { VERSION } from './version.js';
 
@@ -51,19 +52,11 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
   });
   // Metrics first: a taken port fails start-up before the CSI socket exists (and a failed CSI start closes it).
   const http = await serveMetrics(config, metrics, () => backend.ready(), log);
-  const server = await startServer({
-    endpoint: config.socketPath,
-    log,
-    ...(metrics ? { onCall: metrics.onCall } : {}),
-    services: {
-      Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
-      Controller: controllerService({ backend, driverName: config.driverName }),
-      Node: nodeService({ nodeId: config.nodeId, volumes: state.nodeLookup(), targets }),
-    },
-  }).catch(async (err: unknown) => {
-    await http?.close();
-    throw err;
-  });
+  const server = await serveCsi(config, log, {
+    Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
+    Controller: controllerService({ backend, driverName: config.driverName }),
+    Node: nodeService({ nodeId: config.nodeId, volumes: state.nodeLookup(), targets }),
+  }, metrics, http);
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
   return {
