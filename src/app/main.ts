@@ -23,6 +23,8 @@ environment only:
 
 /** How long SIGTERM waits for in-flight calls before forcing the server down. */
 const DRAIN_MS = 20_000;
+/** After draining, how long stdout gets to flush before the process exits regardless of open handles. */
+const EXIT_GRACE_MS = 500;
 
 /** Each mode's composition root; loaded on demand so a mode does not load what it never uses. */
 async function start(config: Config, log: Logger): Promise<Running> {
@@ -56,6 +58,9 @@ async function serve(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', onSignal);
   });
   log.info('stopped');
+  // Drained: nothing of ours is in flight. A handle left open by a library (a watch socket, a hung statfs
+  // on a dead FUSE mount) must not keep the pod from terminating, so exit once the log has flushed.
+  setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   return 0;
 }
 
