@@ -24,6 +24,9 @@ export type CommandRunner = (
 export const execaRunner: CommandRunner = async (file, args, options) => {
   const result = await execa(file, [...args], {
     reject: false,
+    // execa's exit cleanup (signal-exit) re-raises SIGTERM when its listeners outnumber ours, killing the
+    // driver mid-drain; our children end with their own timeouts and the call's AbortSignal instead.
+    cleanup: false,
     stdin: 'ignore',
     stdout: 'ignore',
     // C locale: the messages we classify ("not mounted", "target is busy") are the English ones.

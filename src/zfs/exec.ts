@@ -89,6 +89,9 @@ export class ExecaRunner implements CommandRunner {
     const started = performance.now();
     const result = await execa(file, args, {
       reject: false,
+      // execa's exit cleanup (signal-exit) re-raises SIGTERM when its listeners outnumber ours, killing the
+      // driver mid-drain; our children end with their own timeouts and the call's AbortSignal instead.
+      cleanup: false,
       env: { LC_ALL: 'C' },
       stdin: 'ignore',
       timeout: this.#timeoutMs,

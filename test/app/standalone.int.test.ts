@@ -31,3 +31,25 @@ test('a volume becomes a dataset with its quota, a retry returns the same volume
   await d.client.controller.DeleteVolume({ volume_id: volume.volume_id });
   assert.deepEqual(await zfsTree(d.parent), []);
 });
+
+test('SIGTERM lets an in-flight call finish, then the process exits 0', async () => {
+  const own = await startDriver({ logLevel: 'info' });
+  try {
+    const call = own.client.controller.CreateVolume({
+      name: 'drain',
+      capacity_range: { required_bytes: String(64 << 20) },
+      volume_capabilities: CAP,
+    });
+    // SIGTERM only once the server has the call (its start is logged), so the call is truly in flight.
+    while (!own.logs().includes('"method":"CreateVolume"')) await new Promise((r) => setTimeout(r, 2));
+    const stopped = own.stop();
+    const { volume } = await call;
+    await stopped;
+    assert.ok(volume);
+    assert.ok(volume.volume_id.startsWith('vol-'));
+    assert.equal(own.exitCode(), 0);
+    assert.deepEqual(await zfsTree(own.parent), [`${own.parent}/${volume.volume_id}`]);
+  } finally {
+    await own.cleanup();
+  }
+});

@@ -29,6 +29,8 @@ export interface Driver {
   readonly logs: () => string;
   /** SIGTERM and wait (drain). */
   stop(): Promise<void>;
+  /** The process's exit code once it has exited (undefined before, or when a signal killed it). */
+  exitCode(): number | undefined;
   /** SIGKILL at once: the crash tests' hammer. */
   kill(): Promise<void>;
   /** Everything the test made: the process, mounts below dir, the parent dataset, the directory. */
@@ -52,7 +54,10 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
     output += chunk.toString();
   });
   const client = createCsiClient(endpoint);
-  const exited = proc.then(() => undefined);
+  let code: number | undefined;
+  const exited = proc.then((r) => {
+    code = r.exitCode;
+  });
   await waitReady(client, exited, () => output);
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     proc.kill(signal);
@@ -62,6 +67,7 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
     parent, nodeId, dir, mountRoot, endpoint, client,
     logs: () => output,
     stop: () => stopWith('SIGTERM'),
+    exitCode: () => code,
     kill: () => stopWith('SIGKILL'),
     async cleanup() {
       client.close();
