@@ -9,6 +9,8 @@ import { P } from './props.js';
  */
 export class CapacityCache {
   private cached: { at: number; reports: readonly CapacityReport[] } | undefined;
+  /** The read in progress: concurrent callers share it (100 CreateVolumes at once → one `zfs get`). */
+  private reading: Promise<readonly CapacityReport[]> | undefined;
 
   constructor(
     private readonly zfs: Zfs,
@@ -24,13 +26,20 @@ export class CapacityCache {
   async get(signal?: AbortSignal): Promise<readonly CapacityReport[]> {
     const now = Date.now();
     if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.reports;
-    const reports = await this.read(signal);
-    this.cached = { at: now, reports };
-    return reports;
+    // The shared read is not tied to one caller's signal: another caller may still want its answer.
+    this.reading ??= this.read().then(
+      (reports) => {
+        this.cached = { at: now, reports };
+        return reports;
+      },
+    ).finally(() => {
+      this.reading = undefined;
+    });
+    return abortable(this.reading, signal);
   }
 
-  private async read(signal?: AbortSignal): Promise<CapacityReport[]> {
-    const infos = await this.zfs.get(this.parents, ['type', 'available', 'used', P.retired], { depth: 1 }, signal);
+  private async read(): Promise<CapacityReport[]> {
+    const infos = await this.zfs.get(this.parents, ['type', 'available', 'used', P.retired], { depth: 1 });
     return this.parents.map((parent) => {
       const own = infos.find((i) => i.name === parent);
       const retiredBytes = infos
@@ -44,4 +53,15 @@ export class CapacityCache {
       };
     });
   }
+}
+
+/** Resolves with p unless signal aborts first (then rejects with its reason). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
