@@ -12,6 +12,20 @@ type Listener<T> = (name: string, obj: T | undefined) => void;
 
 const RESTART_MS = 1000;
 
+function resourceVersionOf(o: { metadata: object }): string | undefined {
+  const rv: unknown = (o.metadata as { resourceVersion?: unknown }).resourceVersion;
+  return typeof rv === 'string' ? rv : undefined;
+}
+
+/**
+ * True when resourceVersion `a` is known to be later than `b`. Kubernetes calls them opaque, but an
+ * etcd-backed server (and the test fake) hands out increasing integers; anything else is not compared.
+ */
+function isLater(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || !/^[0-9]+$/.test(a) || !/^[0-9]+$/.test(b)) return false;
+  return BigInt(a) > BigInt(b);
+}
+
 export class ResourceCache<T extends { metadata: { name: string } }> {
   private readonly objects = new Map<string, T>();
   private readonly listeners = new Set<Listener<T>>();
@@ -49,7 +63,7 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
     const informer = makeInformer<KubernetesObject>(this.api.kc, path, listFn, this.labelSelector);
     const onObject = (raw: KubernetesObject): void => {
       const obj = this.decode(raw);
-      if (obj) this.set(obj.metadata.name, obj);
+      if (obj) this.setUnlessOlder(obj);
     };
     informer.on('add', onObject);
     informer.on('update', onObject);
@@ -70,10 +84,22 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
     await this.informer?.stop();
   }
 
-  /** Applies an object the caller just wrote, so its own next read sees it before the watch echoes it. */
+  /**
+   * Applies an object the caller just wrote, so its own next read sees it before the watch echoes it. The
+   * watch may already have delivered a later version (another writer's change arrived before this write's
+   * answer); that one is kept and returned, else a deletion mark could be overwritten by an older object
+   * and, with no further event to come, never acted on.
+   */
   observe(raw: unknown): T | undefined {
     const obj = this.decode(raw);
-    if (obj) this.set(obj.metadata.name, obj);
+    return obj === undefined ? undefined : this.setUnlessOlder(obj);
+  }
+
+  /** Stores obj unless the cache already holds a later version of it (a watch event lagging an observed write). */
+  private setUnlessOlder(obj: T): T {
+    const cached = this.objects.get(obj.metadata.name);
+    if (cached !== undefined && isLater(resourceVersionOf(cached), resourceVersionOf(obj))) return cached;
+    this.set(obj.metadata.name, obj);
     return obj;
   }
 
