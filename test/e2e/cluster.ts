@@ -1,0 +1,180 @@
+/**
+ * The end-to-end rig of issue 3 §6: one API server (the fake, or a real one when ZFS_CSI_TEST_KUBECONFIG is
+ * set), `zfs-csi serve --mode controller` and two `--mode node` agents (node-a, node-b) as separate
+ * processes, each agent on its own zfs-fuse pool standing for its node, and a CSI client per socket.
+ * Everything it makes (processes, publish mounts, pools and their files, the temp directory, API objects on
+ * a real server) is removed by cleanup(), also after a failed start.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOPOLOGY_NODE_KEY } from '../../src/domain/types.js';
+import { KubeApi } from '../../src/store/kube/api.js';
+import { decodeSnapshot, decodeVolume } from '../../src/store/kube/decode.js';
+import { NODE_LABEL, PLURAL, type ZfsSnapshot, type ZfsVolume } from '../../src/store/kube/resources.js';
+import { poll } from '../agent/harness.js';
+import { startKubeTarget, type KubeTarget } from '../k8s/fake-apiserver/index.js';
+import { unmountBelow } from '../support/pool.js';
+import { createNodePool, type NodePool } from './pools.js';
+import { ServeProcess } from './processes.js';
+import { applyCrds, ensureCoreNodes, removeClusterObjects } from './real-cluster.js';
+
+const LOG_LEVEL = process.env['ZFS_CSI_E2E_LOG_LEVEL'] ?? 'warn';
+
+export interface E2eNode {
+  /** Kubernetes node name (unique per run: a real cluster is shared). */
+  readonly name: string;
+  readonly pool: NodePool;
+  /** This node's own directory: mount root and pod targets. */
+  readonly dir: string;
+  readonly mountRoot: string;
+  readonly agent: ServeProcess;
+}
+
+export interface ClusterOptions {
+  /** Sparse pool sizes; node-a is the small one (capacity exhaustion). */
+  readonly sizeA?: string;
+  readonly sizeB?: string;
+}
+
+export class E2eCluster {
+  readonly problems: string[] = [];
+  private readonly undo: Array<() => Promise<void>> = [];
+  target!: KubeTarget;
+  api!: KubeApi;
+  controller!: ServeProcess;
+  a!: E2eNode;
+  b!: E2eNode;
+
+  private constructor(readonly id: string, readonly dir: string) {}
+
+  static async start(options: ClusterOptions = {}): Promise<E2eCluster> {
+    const id = randomBytes(3).toString('hex');
+    const c = new E2eCluster(id, await mkdtemp(join(tmpdir(), 'zfs-csi-e2e-')));
+    try {
+      await c.boot(options);
+    } catch (err) {
+      await c.cleanup().catch(() => undefined);
+      throw err;
+    }
+    return c;
+  }
+
+  private async boot(options: ClusterOptions): Promise<void> {
+    this.onCleanup(async () => {
+      await unmountBelow(this.dir);
+      const left = (await readFile('/proc/self/mountinfo', 'utf8')).includes(` ${this.dir}/`);
+      if (left) this.problems.push(`${this.dir} still holds mounts; left in place`);
+      else await rm(this.dir, { recursive: true, force: true });
+    });
+    this.target = await startKubeTarget({ bookmarkIntervalMs: 200, historyLimit: 20_000 });
+    this.onCleanup(() => this.target.close());
+    this.api = new KubeApi(this.target.kc);
+    const names = [`node-a-${this.id}`, `node-b-${this.id}`];
+    this.onCleanup(() => removeClusterObjects(this.target, names));
+    await applyCrds(this.target);
+    await ensureCoreNodes(this.target, names);
+    const kubeconfig = join(this.dir, 'kubeconfig');
+    await writeFile(kubeconfig, this.target.kc.exportConfig(), { mode: 0o600 });
+    [this.a, this.b] = await Promise.all([
+      this.node('a', names[0] ?? '', options.sizeA ?? '128M', kubeconfig),
+      this.node('b', names[1] ?? '', options.sizeB ?? '1G', kubeconfig),
+    ]);
+    const endpoint = `unix://${join(this.dir, 'controller.sock')}`;
+    this.controller = new ServeProcess('controller', endpoint, [
+      '--mode', 'controller', '--endpoint', endpoint, '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,
+    ]);
+    this.onCleanup(() => this.stopProcess(this.controller));
+    await this.controller.start();
+    // CreateVolume places by the ZfsNodes in the controller's cache: both nodes must be there first.
+    for (const n of [this.a, this.b]) await poll(() => this.capacityOf(n), (bytes) => bytes > 0n, 20_000, `capacity of ${n.name}`);
+  }
+
+  private async node(letter: string, name: string, size: string, kubeconfig: string): Promise<E2eNode> {
+    const dir = join(this.dir, `node-${letter}`);
+    await mkdir(join(dir, 'pods'), { recursive: true });
+    const pool = await createNodePool(`zfscsi-e2e${letter}-${this.id}`, size);
+    // Registered after the agent's own stop (undo runs in reverse): publish binds go, then the pool.
+    this.onCleanup(async () => {
+      await unmountBelow(join(dir, 'pods'));
+      const problem = await pool.destroy();
+      if (problem) this.problems.push(problem);
+    });
+    const mountRoot = join(dir, 'mounts');
+    const endpoint = `unix://${join(dir, 'csi.sock')}`;
+    const agent = new ServeProcess(name, endpoint, [
+      '--mode', 'node', '--endpoint', endpoint, '--node-id', name, '--parent', pool.parent, '--mount-root', mountRoot,
+      '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,
+    ]);
+    this.onCleanup(() => this.stopProcess(agent));
+    await agent.start();
+    return { name, pool, dir, mountRoot, agent };
+  }
+
+  private async stopProcess(p: ServeProcess): Promise<void> {
+    await p.stop();
+    p.close();
+  }
+
+  /** GetCapacity through the controller for one node's topology segment. */
+  async capacityOf(n: E2eNode): Promise<bigint> {
+    const r = await this.controller.client.controller.GetCapacity({ accessible_topology: { segments: { [TOPOLOGY_NODE_KEY]: n.name } } });
+    return BigInt(r.available_capacity);
+  }
+
+  nodeByName(name: string): E2eNode {
+    const n = [this.a, this.b].find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  async volume(id: string): Promise<ZfsVolume | undefined> {
+    const raw = await this.api.get(PLURAL.volume, id);
+    return raw === undefined ? undefined : decodeVolume(raw);
+  }
+
+  async snapshot(id: string): Promise<ZfsSnapshot | undefined> {
+    const raw = await this.api.get(PLURAL.snapshot, id);
+    return raw === undefined ? undefined : decodeSnapshot(raw);
+  }
+
+  /** Names of this run's ZfsVolumes and ZfsSnapshots (both nodes), sorted. */
+  async resourceNames(): Promise<{ volumes: string[]; snapshots: string[] }> {
+    const names = async (plural: typeof PLURAL.volume | typeof PLURAL.snapshot): Promise<string[]> => {
+      const out: string[] = [];
+      for (const n of [this.a, this.b]) {
+        const list = await this.api.list(plural, `${NODE_LABEL}=${n.name}`);
+        for (const item of list.items) {
+          const name = (plural === PLURAL.volume ? decodeVolume(item) : decodeSnapshot(item))?.metadata.name;
+          if (name) out.push(name);
+        }
+      }
+      return out.sort();
+    };
+    return { volumes: await names(PLURAL.volume), snapshots: await names(PLURAL.snapshot) };
+  }
+
+  /** Restarts an agent after a crash (same flags, same pool and directories). */
+  async restart(n: E2eNode): Promise<void> {
+    await n.agent.start();
+  }
+
+  onCleanup(fn: () => Promise<void>): void {
+    this.undo.push(fn);
+  }
+
+  /** Undoes everything in reverse order; throws with the list of what could not be removed. */
+  async cleanup(): Promise<void> {
+    while (this.undo.length > 0) {
+      const fn = this.undo.pop();
+      try {
+        await fn?.();
+      } catch (err) {
+        this.problems.push(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (this.problems.length > 0) throw new Error(`e2e cleanup incomplete:\n  ${this.problems.join('\n  ')}`);
+  }
+}
+

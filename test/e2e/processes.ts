@@ -1,0 +1,146 @@
+/**
+ * `zfs-csi serve` as a separate process (issue 3 §6: controller and agents in separate processes), the way a
+ * kubelet runs it: started from the built entry point, restarted on the same flags after a crash. A crash
+ * is a container kill: the process and the `zfs`/`flock` children it started die together, wherever the
+ * in-flight work has reached.
+ */
+import { appendFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
+
+const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
+const READY_TIMEOUT_MS = 30_000;
+const LOG_TAIL = 20_000;
+/** ZFS_CSI_E2E_LOG_DIR: also keep each process's whole output in <dir>/<name>.log (debugging a failure). */
+const LOG_DIR = process.env['ZFS_CSI_E2E_LOG_DIR'];
+
+export class ServeProcess {
+  client: CsiClient;
+  private proc: { readonly pid?: number | undefined; kill(signal: NodeJS.Signals): boolean } | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private output = '';
+
+  /** `args` are the serve flags after `serve`; `--endpoint unix://<socket>` must be among them. */
+  constructor(readonly name: string, readonly endpoint: string, private readonly args: readonly string[]) {
+    this.client = createCsiClient(endpoint);
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined;
+  }
+
+  /** The last lines the process wrote (for failure messages). */
+  logs(): string {
+    return this.output;
+  }
+
+  /** Spawns the process and waits until CSI Probe answers ready. */
+  async start(): Promise<void> {
+    if (this.proc) throw new Error(`${this.name} is already running`);
+    const proc = execa(process.execPath, [MAIN, 'serve', ...this.args], { reject: false, all: true, buffer: false, stdin: 'ignore' });
+    proc.all?.on('data', (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-LOG_TAIL);
+      if (LOG_DIR) appendFileSync(join(LOG_DIR, `${this.name}.log`), chunk);
+    });
+    this.proc = proc;
+    this.exited = proc.then(() => undefined);
+    await this.waitReady();
+  }
+
+  /**
+   * Polls Probe with a fresh channel per attempt: a channel that met a missing (or stale, after a crash)
+   * socket backs off for a second or more before it tries again, which would be measured as start-up time.
+   */
+  private async waitReady(): Promise<void> {
+    let dead = false;
+    void this.exited.then(() => {
+      dead = true;
+    });
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline && !dead) {
+      const probe = createCsiClient(this.endpoint);
+      try {
+        if ((await probe.identity.Probe({}, { deadlineMs: 1000 })).ready?.value === true) {
+          this.client.close();
+          this.client = probe;
+          return;
+        }
+      } catch {
+        // socket not there yet
+      }
+      probe.close();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${this.name} did not become ready${dead ? ' (process exited)' : ''}:\n${this.output}`);
+  }
+
+  /** SIGKILL of the process and its children at once (SIGSTOP first, so it starts no new child meanwhile). */
+  async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc?.pid) return;
+    signal(proc.pid, 'SIGSTOP');
+    for (const child of await descendantsOf(proc.pid)) signal(child, 'SIGKILL');
+    signal(proc.pid, 'SIGKILL');
+    await this.exited;
+    this.proc = undefined;
+  }
+
+  /** SIGTERM (drain), SIGKILL if it has not gone within timeoutMs. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => void this.kill(), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+    this.proc = undefined;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+async function readOrEmpty(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Every process below root, from /proc (the command name in /proc/<pid>/stat may hold spaces). */
+async function descendantsOf(root: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number)) {
+    const stat = await readOrEmpty(`/proc/${pid}/stat`);
+    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+    if (ppid !== undefined) parents.set(pid, Number(ppid));
+  }
+  const found: number[] = [];
+  const frontier = [root];
+  while (frontier.length > 0) {
+    const p = frontier.pop() as number;
+    for (const [child, parent] of parents) {
+      if (parent === p) {
+        found.push(child);
+        frontier.push(child);
+      }
+    }
+  }
+  return found;
+}
