@@ -5,6 +5,8 @@
 import { execa } from 'execa';
 import { TEST_POOL } from '../support/pool.js';
 import { concurrentSection } from './concurrent.js';
+import { kubeAdoptionSection } from './kube-adoption.js';
+import { kubeLatencySection } from './kube.js';
 import { latencySection } from './latency.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { allOk, renderTable, type BenchResult, type Row } from './report.js';
@@ -29,6 +31,8 @@ function sections(scratch: Scratch, o: BenchOptions): Section[] {
     { name: `${o.burst} concurrent CreateVolume`, run: () => concurrentSection(scratch, o.burst, o.burstRounds, progress) },
     { name: `start-up scan and RSS at ${o.volumes} volumes`, run: () => startupSection(scratch, o.volumes, o.createConcurrency, progress) },
     { name: 'NodeGetVolumeStats', run: async () => ({ rows: await volumeStatsSection(scratch, o.statsCalls, progress) }) },
+    { name: 'Kubernetes mode: CreateVolume', run: () => kubeLatencySection(scratch, o.n, progress) },
+    { name: `Kubernetes mode: agent start-up at ${o.volumes} resources`, run: () => kubeAdoptionSection(scratch, o.volumes, o.createConcurrency, progress) },
   ];
 }
 

@@ -1,0 +1,62 @@
+/**
+ * DESIGN.md §7 "CreateVolume in Kubernetes mode (controller → resource → agent → status), fake API server:
+ * ≤ 2 × raw `zfs create`, p50": a controller process and a node agent process against the in-process fake
+ * API server, CreateVolume over the controller's socket, beside the raw `zfs create` of DESIGN.md §3.
+ */
+import { join } from 'node:path';
+import { ZfsCli } from '../../src/zfs/cli.js';
+import { benchTopology, startAgent, startController, startKubeRig, waitForCapacity } from './kube-rig.js';
+import { CAP, SIZE } from './latency.js';
+import { rawCreate } from './raw.js';
+import { ms, type Row } from './report.js';
+import type { Scratch } from './scratch.js';
+import { summarize, timed } from './stats.js';
+
+const RATIO_TARGET = 2;
+const DEADLINE_MS = 60_000;
+/** The driver's zfs-fuse mount lock (src/zfs/cli.ts); the raw side takes it too, so both run the same command. */
+const MOUNT_LOCK = ['/usr/bin/flock', '/run/zfs-csi-zfs-fuse.lock'];
+
+export async function kubeLatencySection(scratch: Scratch, n: number, progress: (s: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
+  const section = await scratch.section('kube');
+  const rawSection = await scratch.section('kube-raw');
+  const { implementation } = await new ZfsCli().capabilities();
+  const prefix = implementation === 'zfs-fuse' ? MOUNT_LOCK : [];
+  const rig = await startKubeRig(scratch, section.dir);
+  const agent = await startAgent(scratch, rig, section.parent, section.dir);
+  const controller = await startController(scratch, rig, section.dir);
+  try {
+    await waitForCapacity(controller);
+    progress(`Kubernetes-mode CreateVolume × ${n} vs zfs create`);
+    const driver: number[] = [];
+    const raw: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // Alternate which side goes first, so both see the same pool conditions.
+      const sides = [
+        async () => driver.push((await timed(() => controller.client.controller.CreateVolume({
+          name: `kube-${i}`, capacity_range: { required_bytes: String(SIZE) }, volume_capabilities: CAP,
+          accessibility_requirements: { requisite: [benchTopology], preferred: [benchTopology] },
+        }, { deadlineMs: DEADLINE_MS }))).ms),
+        async () => raw.push((await timed(() => rawCreate(`${rawSection.parent}/r${i}`, SIZE, join(rawSection.dir, `r${i}`), prefix))).ms),
+      ];
+      for (const side of i % 2 === 0 ? sides : sides.reverse()) await side();
+    }
+    const d = summarize(driver);
+    const r = summarize(raw);
+    const label = 'CreateVolume, Kubernetes mode (controller → ZfsVolume → agent → status) vs zfs create';
+    return {
+      rows: [
+        { measure: `${label} p50 (N=${d.n})`, driver: ms(d.p50), raw: ms(r.p50), ratio: d.p50 / r.p50, target: `ratio ≤ ${RATIO_TARGET}`, ok: d.p50 / r.p50 <= RATIO_TARGET },
+        { measure: `${label} p95 (N=${d.n})`, driver: ms(d.p95), raw: ms(r.p95), ratio: d.p95 / r.p95, target: 'report only' },
+      ],
+      notes: [
+        'Kubernetes mode: `serve --mode controller` and `--mode node` processes (log level warn) against the fake API server in the benchmark process; ' +
+          `raw zfs create ${prefix.length > 0 ? 'under the same zfs-fuse mount lock (flock) the driver takes' : 'as is'}`,
+      ],
+    };
+  } finally {
+    await controller.stop();
+    await agent.stop();
+    for (const s of [rawSection, section]) await scratch.dropSection(s);
+  }
+}
