@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { CsiCallError } from '../../src/grpc/client.js';
+import { DriverError } from '../../src/domain/errors.js';
 import { poll } from '../agent/harness.js';
 import { retryUntilOk } from '../safety/crash-harness.js';
 import { assertWellFormed, csiNameCounts, csiSnapshotsOf, poolEntries, volumesOf } from '../safety/pool-records.js';
@@ -41,8 +41,8 @@ async function crashDuring<T>(call: () => Promise<T>, when: () => Promise<void>)
   const outcome = await settled;
   if (!outcome.ok) {
     // The controller's wait may outlive the call (the agent was down): a retryable code, never INTERNAL.
-    const code = (outcome.error as CsiCallError).code;
-    assert.ok(['DEADLINE_EXCEEDED', 'ABORTED', 'UNAVAILABLE'].includes(code), `first call failed with ${String(outcome.error)}`);
+    const e = outcome.error;
+    assert.ok(e instanceof DriverError && ['DEADLINE_EXCEEDED', 'ABORTED', 'UNAVAILABLE'].includes(e.code), `first call failed with ${String(e)}`);
   }
   return outcome;
 }
