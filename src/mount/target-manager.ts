@@ -51,9 +51,28 @@ export class HostTargetManager implements TargetManager {
   }
 
   async isPublished(source: string, target: string): Promise<boolean> {
+    const quick = await this.publishedByStat(checkPath(source), checkPath(target));
+    if (quick !== undefined) return quick;
     const src = await resolvedOrSelf(checkPath(source));
     const dst = await canonicalOrSelf(checkPath(target));
     return bindAt(await this.mounter.table(), src, dst) !== undefined;
+  }
+
+  /**
+   * NodeGetVolumeStats asks this on every call (§7 hot path: p99 ≤ 10 ms), and reading /proc/self/mountinfo
+   * costs milliseconds on a node with many mounts. A bind of the dataset's root shows the root's device and
+   * inode, and a mount point sits on another device than its parent: stat proves the usual "yes" alone.
+   * Anything else (a "no", a same-device bind of plain directories) is left to the mount table (undefined).
+   */
+  private async publishedByStat(source: string, target: string): Promise<boolean | undefined> {
+    const [src, dst, parent] = await Promise.all([
+      stat(source).catch(() => undefined),
+      lstatOrUndefined(target),
+      stat(posix.dirname(target)).catch(() => undefined),
+    ]);
+    if (src === undefined || dst === undefined || parent === undefined || dst.isSymbolicLink()) return undefined;
+    const sameRoot = dst.dev === src.dev && dst.ino === src.ino;
+    return sameRoot && dst.dev !== parent.dev ? true : undefined;
   }
 
   async publish(source: string, target: string, readOnly: boolean, signal?: AbortSignal): Promise<void> {

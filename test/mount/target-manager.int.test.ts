@@ -128,7 +128,7 @@ describe('HostTargetManager on real mounts', () => {
     assert.equal(await exists(target), false);
   });
 
-  it('stats match statfs, and stay in the hot-path budget (p99 ≤ 10 ms, DESIGN.md §7)', async () => {
+  it('stats match statfs; the hot path (isPublished + stats) spawns nothing and reads no mount table', async () => {
     const target = join(dir, 'stats');
     await tm.publish(src, target, false);
     const s = await tm.stats(target);
@@ -138,18 +138,23 @@ describe('HostTargetManager on real mounts', () => {
     assert.equal(s.totalInodes, raw.files);
     assert.equal(s.usedBytes + s.availableBytes, s.totalBytes); // tmpfs reserves nothing for root
     assert.equal(s.usedInodes, raw.files - raw.ffree);
-    for (let i = 0; i < 20; i++) await tm.stats(target); // warm-up: JIT, first thread-pool spin-up
-    const times: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const t0 = performance.now();
-      await tm.stats(target);
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    const p99 = times[197] ?? Infinity;
-    assert.ok(p99 <= 10, `p99 ${p99} ms`);
+    // NodeGetVolumeStats is a hot path (DESIGN.md §7; timing lives in `npm run bench`): reading
+    // /proc/self/mountinfo costs milliseconds on a busy node, so a published target must be answered by stat.
+    let tableReads = 0;
+    const counting = new HostTargetManager({
+      table: async () => {
+        tableReads += 1;
+        return mounter.table();
+      },
+      bind: (a, b, c, d) => mounter.bind(a, b, c, d),
+      unmount: (a, b) => mounter.unmount(a, b),
+    });
+    assert.equal(await counting.isPublished(src, target), true);
+    await counting.stats(target);
+    assert.equal(tableReads, 0);
     await tm.unpublish(target);
     await assert.rejects(tm.stats(target), code('NOT_FOUND'));
+    assert.equal(await counting.isPublished(src, target), false);
   });
 
   it('publishes a zfs-fuse dataset: data lands in the dataset, stats show its refquota', async () => {
