@@ -5,7 +5,8 @@ import { ControllerCaches } from '../store/kube/controller-caches.js';
 import { KubeBackend } from '../store/kube/kube-backend.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
-import { backendCapacity, countBy } from '../metrics/index.js';
+import { backendCapacity } from '../metrics/backend-sources.js';
+import { countBy } from '../metrics/sources.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
 import { createMetrics, serveMetrics } from './metrics-wiring.js';
@@ -34,7 +35,7 @@ export async function runController(config: Config, log: Logger, options: Contro
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes, log,
     synced: () => caches.synced(), nodeGone: (node) => monitor.isGone(node),
   });
-  const metrics = createMetrics(config, log);
+  const metrics = await createMetrics(config, log);
   metrics?.setSources({
     inventory: async () => backend.ready().then((ok) => (ok ? {
       volumes: countBy(caches.volumes.list(), (v) => v.status?.phase ?? 'Pending'),

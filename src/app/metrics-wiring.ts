@@ -1,11 +1,16 @@
 import type { Logger } from 'winston';
-import { Metrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/http.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { ZfsCliOptions } from '../zfs/cli.js';
 import type { Config } from './config.js';
 
-/** The mode's Metrics when `--metrics-address` is set (one per process, its own registry). */
-export function createMetrics(config: Config, log: Logger): Metrics | undefined {
+/**
+ * The mode's Metrics when `--metrics-address` is set (one per process, its own registry). prom-client is
+ * loaded only then: it costs ~12 MiB of RSS, and the idle node budget is 80 MiB (DESIGN.md §7).
+ */
+export async function createMetrics(config: Config, log: Logger): Promise<Metrics | undefined> {
   if (config.metricsAddress === undefined) return undefined;
+  const { Metrics } = await import('../metrics/registry.js');
   return new Metrics({
     onCollectError: (source, err) => log.debug('metrics source failed', { source, error: String(err) }),
   });

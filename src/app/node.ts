@@ -10,7 +10,8 @@ import { Provisioner } from '../provision/provisioner.js';
 import { KubeApi } from '../store/kube/api.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { ZfsCli } from '../zfs/cli.js';
-import { driftByKind, localCapacity } from '../metrics/index.js';
+import { localCapacity } from '../metrics/local-sources.js';
+import { driftByKind } from '../metrics/sources.js';
 import { CapacityCache } from '../provision/capacity.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
@@ -27,7 +28,7 @@ const GAUGE_REFRESH_MS = 5000;
  * in the background (retrying until the pools and the API server are there), then Probe turns ready.
  */
 export async function runNode(config: Config, log: Logger): Promise<Running> {
-  const metrics = createMetrics(config, log);
+  const metrics = await createMetrics(config, log);
   const zfs = new ZfsCli(zfsOptions(config, metrics));
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });

@@ -4,7 +4,7 @@ import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
 import type { RunningServer } from '../grpc/server.js';
-import { localCapacity, localInventory } from '../metrics/index.js';
+import { localCapacity, localInventory } from '../metrics/local-sources.js';
 import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
 import { HostTargetManager } from '../mount/target-manager.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
@@ -30,7 +30,7 @@ export interface Running {
  * in the background (retrying until the pool is there), then Probe turns ready.
  */
 export async function runStandalone(config: Config, log: Logger): Promise<Running> {
-  const metrics = createMetrics(config, log);
+  const metrics = await createMetrics(config, log);
   const zfs = new ZfsCli(zfsOptions(config, metrics));
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
