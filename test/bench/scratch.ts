@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { TEST_POOL } from '../support/pool.js';
+import { CleanupStack } from '../support/cleanup.js';
 
 const DESTROY_BUDGET_MS = 60_000;
 const COMMAND_TIMEOUT_MS = 60_000;
@@ -45,9 +46,9 @@ export async function destroyTree(dataset: string, dir: string): Promise<string 
  * all, in reverse order of registration, even after a failure or Ctrl-C.
  */
 export class Scratch {
-  private readonly undo: Array<() => Promise<void>> = [];
+  private readonly stack = new CleanupStack();
   /** What cleanup could not remove (printed in the report). */
-  readonly problems: string[] = [];
+  readonly problems: string[] = this.stack.problems;
 
   private constructor(
     readonly root: string,
@@ -87,17 +88,10 @@ export class Scratch {
   }
 
   onCleanup(fn: () => Promise<void>): void {
-    this.undo.push(fn);
+    this.stack.push(fn);
   }
 
-  async cleanup(): Promise<void> {
-    while (this.undo.length > 0) {
-      const fn = this.undo.pop();
-      try {
-        await fn?.();
-      } catch (err) {
-        this.problems.push(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+  cleanup(): Promise<void> {
+    return this.stack.run();
   }
 }

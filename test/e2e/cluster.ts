@@ -19,6 +19,7 @@ import { unmountBelow } from '../support/pool.js';
 import { createNodePool, type NodePool } from './pools.js';
 import { ServeProcess } from './processes.js';
 import { applyCrds, ensureCoreNodes, removeClusterObjects } from './real-cluster.js';
+import { CleanupStack } from '../support/cleanup.js';
 
 const LOG_LEVEL = process.env['ZFS_CSI_E2E_LOG_LEVEL'] ?? 'warn';
 
@@ -39,8 +40,8 @@ export interface ClusterOptions {
 }
 
 export class E2eCluster {
-  readonly problems: string[] = [];
-  private readonly undo: Array<() => Promise<void>> = [];
+  private readonly stack = new CleanupStack();
+  readonly problems: string[] = this.stack.problems;
   target!: KubeTarget;
   api!: KubeApi;
   controller!: ServeProcess;
@@ -161,19 +162,12 @@ export class E2eCluster {
   }
 
   onCleanup(fn: () => Promise<void>): void {
-    this.undo.push(fn);
+    this.stack.push(fn);
   }
 
   /** Undoes everything in reverse order; throws with the list of what could not be removed. */
   async cleanup(): Promise<void> {
-    while (this.undo.length > 0) {
-      const fn = this.undo.pop();
-      try {
-        await fn?.();
-      } catch (err) {
-        this.problems.push(`cleanup: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+    await this.stack.run();
     if (this.problems.length > 0) throw new Error(`e2e cleanup incomplete:\n  ${this.problems.join('\n  ')}`);
   }
 }

@@ -5,10 +5,10 @@
  * in-flight work has reached.
  */
 import { appendFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
+import { descendantsOf } from '../support/procfs.js';
 
 const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
 const READY_TIMEOUT_MS = 30_000;
@@ -115,32 +115,3 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-async function readOrEmpty(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Every process below root, from /proc (the command name in /proc/<pid>/stat may hold spaces). */
-async function descendantsOf(root: number): Promise<number[]> {
-  const parents = new Map<number, number>();
-  for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number)) {
-    const stat = await readOrEmpty(`/proc/${pid}/stat`);
-    const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-    if (ppid !== undefined) parents.set(pid, Number(ppid));
-  }
-  const found: number[] = [];
-  const frontier = [root];
-  while (frontier.length > 0) {
-    const p = frontier.pop() as number;
-    for (const [child, parent] of parents) {
-      if (parent === p) {
-        found.push(child);
-        frontier.push(child);
-      }
-    }
-  }
-  return found;
-}
