@@ -8,7 +8,7 @@ import type { NodeVolumeLookup } from '../csi/node/lookup.js';
 import { describeError } from '../domain/errors.js';
 import { CapacityCache } from '../provision/capacity.js';
 import type { Provisioner } from '../provision/provisioner.js';
-import type { KubeApi, Plural } from '../store/kube/api.js';
+import type { KubeApi } from '../store/kube/api.js';
 import { ResourceCache } from '../store/kube/cache.js';
 import { decodeSnapshot, decodeVolume } from '../store/kube/decode.js';
 import { NODE_LABEL, PLURAL, type ObjectMeta, type ZfsSnapshot, type ZfsVolume } from '../store/kube/resources.js';
@@ -18,10 +18,12 @@ import type { AgentContext } from './context.js';
 import { eventNamespace, involvedOf, KubeEventSink, type EventSink } from './events.js';
 import { NodePublisher } from './node-publisher.js';
 import { volumeLookup } from './node-lookup.js';
-import { hasFinalizer } from './records.js';
+import { ParentPresence } from './presence.js';
+import { hasFinalizer, parentOfSnapshot } from './records.js';
 import { requirePools, scanParents } from './scan.js';
 import { SnapshotReconciler } from './snapshot-reconciler.js';
 import { VolumeReconciler } from './volume-reconciler.js';
+import { startWatches } from './watches.js';
 import { WorkQueue } from './work-queue.js';
 import { ResourceWriter } from './writer.js';
 
@@ -38,8 +40,10 @@ export interface NodeAgentOptions {
   readonly events?: EventSink;
   /** ZfsNode refresh; default 30 s. */
   readonly heartbeatMs?: number;
-  /** Periodic sweep of retired data and drift rescan; default 600 s. */
+  /** Periodic sweep of retired data and re-adoption (recovery, drift); default 600 s. */
   readonly sweepIntervalMs?: number;
+  /** How often pools and parents are checked, so one that comes back is noticed; default 15 s. */
+  readonly presenceIntervalMs?: number;
   /** Keys reconciled at once; default 4. */
   readonly concurrency?: number;
   readonly retryBaseMs?: number;
@@ -51,21 +55,19 @@ export interface NodeAgentOptions {
 
 export type QueueKey = `volume/${string}` | `snapshot/${string}`;
 
-/** What makes a change worth a reconcile: spec (generation), deletion, our finalizer. Status echoes are not. */
-const trigger = (m: ObjectMeta): string =>
-  `${m.generation ?? m.resourceVersion ?? ''}|${m.deletionTimestamp ?? ''}|${hasFinalizer(m)}`;
-
 export class NodeAgent {
   readonly volumes: ResourceCache<ZfsVolume>;
   readonly snapshots: ResourceCache<ZfsSnapshot>;
   readonly capacity: CapacityCache;
+  readonly presence: ParentPresence;
   private readonly ctx: AgentContext;
   private readonly queue: WorkQueue<QueueKey>;
   private readonly publisher: NodePublisher;
   private readonly stopSignal = new AbortController();
   private adopted = false;
   private drift: readonly string[] = [];
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private adopting: Promise<void> = Promise.resolve();
   private startup: Promise<void> | undefined;
   private adoption: AdoptionReport | undefined;
   private adoptedWaiters: Array<(r: AdoptionReport) => void> = [];
@@ -78,12 +80,14 @@ export class NodeAgent {
     this.volumes = new ResourceCache(o.api, PLURAL.volume, decodeVolume, selector, onError);
     this.snapshots = new ResourceCache(o.api, PLURAL.snapshot, decodeSnapshot, selector, onError);
     this.capacity = new CapacityCache(o.zfs, o.node, o.parents);
+    const events = o.events ?? new KubeEventSink(o.api, o.eventNamespace ?? eventNamespace(process.env), o.log);
+    this.presence = new ParentPresence({ zfs: o.zfs, node: o.node, parents: o.parents, events, log: o.log, held: (p) => this.holds(p) });
     this.ctx = {
       node: o.node, parents: o.parents, zfs: o.zfs, provisioner: o.provisioner, capacity: this.capacity,
       volumes: this.volumes, snapshots: this.snapshots, log: o.log,
       volumeWriter: new ResourceWriter(o.api, PLURAL.volume, this.volumes),
       snapshotWriter: new ResourceWriter(o.api, PLURAL.snapshot, this.snapshots),
-      events: o.events ?? new KubeEventSink(o.api, o.eventNamespace ?? eventNamespace(process.env), o.log),
+      events, presence: this.presence,
       sweep: (parent, signal) => this.sweep(parent, signal),
       refreshDrift: () => void this.refreshDrift(),
     };
@@ -104,7 +108,7 @@ export class NodeAgent {
     );
     this.publisher = new NodePublisher({
       api: o.api, zfs: o.zfs, node: o.node, parents: o.parents, capacity: this.capacity, agentVersion: o.agentVersion,
-      health: () => ({ adopted: this.adopted, drift: this.drift }), log: o.log,
+      health: () => ({ adopted: this.adopted, drift: this.drift, parents: this.presence.list() }), log: o.log,
       ...(o.heartbeatMs !== undefined ? { intervalMs: o.heartbeatMs } : {}),
     });
   }
@@ -156,7 +160,7 @@ export class NodeAgent {
 
   async stop(): Promise<void> {
     this.stopSignal.abort();
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const t of this.timers.splice(0)) clearInterval(t);
     await this.queue.stop();
     await this.publisher.stop();
     await Promise.all([this.volumes.stop(), this.snapshots.stop()]);
@@ -179,53 +183,61 @@ export class NodeAgent {
   private async adoptOnce(): Promise<void> {
     const signal = this.stopSignal.signal;
     const started = Date.now();
-    await this.startWatches();
-    const views = await scanParents(this.o.zfs, this.o.parents, this.o.log, signal);
-    const report = await adopt(this.ctx, views, (kind, name) => this.queue.add(`${kind}/${name}`));
+    await startWatches({ api: this.o.api, node: this.o.node, volumes: this.volumes, snapshots: this.snapshots },
+      (kind, name) => this.queue.add(`${kind}/${name}`));
+    await this.presence.refresh(signal);
+    const report = await this.adoptPresent(signal);
     if (signal.aborted) return;
     this.adopted = true;
-    this.setDrift(report.drift);
     this.queue.start();
-    this.o.log.info('resources adopted', { ...report, lost: report.lost.length, drift: report.drift.length, ms: Date.now() - started });
+    this.o.log.info('resources adopted', { ms: Date.now() - started });
     void this.publisher.publish();
     this.adoption = report;
     for (const w of this.adoptedWaiters.splice(0)) w(report);
-    this.sweepTimer = setInterval(() => void this.periodic(), this.o.sweepIntervalMs ?? 600_000);
-    this.sweepTimer.unref();
+    this.every(this.o.sweepIntervalMs ?? 600_000, () => this.periodic());
+    this.every(this.o.presenceIntervalMs ?? 15_000, () => this.checkPresence());
   }
 
-  /** Starts both watches once; then checks the caches hold what a fresh list holds (a failed first list is silent). */
-  private async startWatches(): Promise<void> {
-    for (const [cache, plural, kind] of [[this.volumes, PLURAL.volume, 'volume'], [this.snapshots, PLURAL.snapshot, 'snapshot']] as const) {
-      if (!cache.isSynced) {
-        await cache.start();
-        this.follow(cache as ResourceCache<ZfsVolume | ZfsSnapshot>, kind);
+  private every(ms: number, run: () => Promise<void>): void {
+    const timer = setInterval(() => void run(), ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Scan the present parents and adopt against them; one at a time (start-up, parent changes, periodic). */
+  private adoptPresent(signal: AbortSignal): Promise<AdoptionReport> {
+    const run = this.adopting.then(async () => {
+      const views = await scanParents(this.o.zfs, this.presence, signal);
+      const report = await adopt(this.ctx, views, (kind, name) => this.queue.add(`${kind}/${name}`));
+      const counts = { volumes: report.volumes, snapshots: report.snapshots, queued: report.queued, drift: report.drift.length };
+      this.o.log.info('adoption pass', { ...counts, lost: report.lost, unavailable: report.unavailable, recovered: report.recovered });
+      this.setDrift(report.drift);
+      return report;
+    });
+    this.adopting = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** A pool or parent that came or went: re-adopt now (Unavailable ↔ Ready), not at the next sweep. */
+  private async checkPresence(): Promise<void> {
+    try {
+      if (await this.presence.refresh(this.stopSignal.signal)) {
+        await this.adoptPresent(this.stopSignal.signal);
+        void this.publisher.publish();
       }
-      await this.assertCached(cache as ResourceCache<ZfsVolume | ZfsSnapshot>, plural);
+    } catch (err) {
+      this.o.log.warn('parent check failed; next check retries', { error: describeError(err).message });
     }
   }
 
-  private async assertCached(cache: ResourceCache<ZfsVolume | ZfsSnapshot>, plural: Plural): Promise<void> {
-    const list = await this.o.api.list(plural, `${NODE_LABEL}=${this.o.node}`);
-    const decode = plural === PLURAL.volume ? decodeVolume : decodeSnapshot;
-    const missing = list.items.map((raw) => decode(raw)?.metadata.name).filter((n) => n !== undefined && !cache.get(n));
-    if (missing.length > 0) throw new Error(`${plural} watch has not caught up yet (${missing.length} missing)`);
-  }
-
-  /** Queues a key when something a reconcile acts on changed (coalesced by the queue). */
-  private follow(cache: ResourceCache<ZfsVolume | ZfsSnapshot>, kind: 'volume' | 'snapshot'): void {
-    const seen = new Map<string, string>();
-    for (const o of cache.list()) seen.set(o.metadata.name, trigger(o.metadata));
-    cache.subscribe((name, obj) => {
-      if (!obj) {
-        seen.delete(name);
-        return;
-      }
-      const t = trigger(obj.metadata);
-      if (seen.get(name) === t) return;
-      seen.set(name, t);
-      this.queue.add(`${kind}/${name}`);
-    });
+  /**
+   * Kubernetes evidence that a parent held data (src/provision/parent-presence.ts): a resource of ours in it
+   * carries the finalizer, which the agent adds before it makes anything.
+   */
+  private holds(parent: string): boolean {
+    const mine = (o: { metadata: ObjectMeta; spec: { nodeName: string } }): boolean => o.spec.nodeName === this.o.node && hasFinalizer(o.metadata);
+    return this.volumes.list().some((v) => mine(v) && v.spec.parentDataset === parent)
+      || this.snapshots.list().some((s) => mine(s) && s.status?.zfsName !== undefined && parentOfSnapshot(s.status.zfsName) === parent);
   }
 
   private async sweep(parent: string, signal?: AbortSignal): Promise<void> {
@@ -238,14 +250,16 @@ export class NodeAgent {
   }
 
   private async periodic(): Promise<void> {
-    for (const parent of this.o.parents) {
+    for (const parent of this.o.parents.filter((p) => this.presence.isPresent(p))) {
       try {
         await this.sweep(parent, this.stopSignal.signal);
       } catch (err) {
         this.o.log.warn('sweep of retired data failed; next sweep retries', { parent, error: describeError(err).message });
       }
     }
-    await this.refreshDrift();
+    await this.adoptPresent(this.stopSignal.signal).catch((err: unknown) => {
+      this.o.log.warn('periodic adoption failed; next sweep retries', { error: describeError(err).message });
+    });
   }
 
   /** Rescans the parents for managed objects without a resource. */

@@ -6,6 +6,7 @@ import type { ResourceCache } from '../store/kube/cache.js';
 import type { ZfsSnapshot, ZfsVolume } from '../store/kube/resources.js';
 import type { Zfs } from '../zfs/zfs.js';
 import type { EventSink } from './events.js';
+import type { ParentPresence } from './presence.js';
 import type { ResourceWriter } from './writer.js';
 
 export interface AgentContext {
@@ -19,6 +20,8 @@ export interface AgentContext {
   readonly volumeWriter: ResourceWriter<ZfsVolume>;
   readonly snapshotWriter: ResourceWriter<ZfsSnapshot>;
   readonly events: EventSink;
+  /** Which parents are there; an absent one makes its volumes Unavailable (DESIGN.md §4 rule 10). */
+  readonly presence: ParentPresence;
   readonly log: Logger;
   /** Destroys retired data nothing needs any more, and requeues the volumes whose data went. */
   sweep(parent: string, signal?: AbortSignal): Promise<void>;

@@ -37,16 +37,18 @@ export async function failureOf(err: unknown, poolPresent: () => Promise<boolean
 }
 
 /**
- * The status patch for a failure. A Ready volume stays Ready (a failed expansion does not make it unusable);
+ * The status patch for a failure. A Ready volume stays Ready (a failed expansion does not make it unusable),
+ * and an Unavailable or Lost one keeps saying so (a failed delete does not make it Pending);
  * observedGeneration is written only for terminal failures, so a waiting controller sees "done, failed"
  * only when nothing more will happen for this generation.
  */
 export function failureStatus(
-  current: { readonly phase?: ZfsVolumeStatus['phase'] } | undefined,
+  current: { readonly phase?: string } | undefined,
   failure: Failure,
   generation: number | undefined,
 ): Record<string, unknown> {
-  const phase = current?.phase === 'Ready' ? 'Ready' : failure.terminal ? 'Failed' : 'Pending';
+  const kept = current?.phase === 'Ready' || current?.phase === 'Unavailable' || current?.phase === 'Lost';
+  const phase: ZfsVolumeStatus['phase'] = kept ? current.phase : failure.terminal ? 'Failed' : 'Pending';
   return {
     phase,
     code: failure.code,

@@ -42,8 +42,7 @@ export async function guarded<T extends Guardable>(
     const st = current.status;
     if (st?.code !== failure.code || st.message !== failure.message) {
       await deps.events.warning(involvedOf(deps.kind, obj.metadata), reason, failure.message);
-      const phase = st?.phase === 'Ready' ? { phase: 'Ready' as const } : {};
-      await deps.writer.patchStatus(current, failureStatus(phase, failure, current.metadata.generation));
+      await deps.writer.patchStatus(current, failureStatus(st, failure, current.metadata.generation));
     }
     if (!failure.terminal) throw err;
   }

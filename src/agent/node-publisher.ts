@@ -7,6 +7,7 @@ import type { Logger } from 'winston';
 import { describeError } from '../domain/errors.js';
 import type { CapacityReport } from '../domain/types.js';
 import type { CapacityCache } from '../provision/capacity.js';
+import type { ParentCheck } from '../provision/parent-presence.js';
 import type { KubeApi } from '../store/kube/api.js';
 import { API_VERSION, KIND, PLURAL, type Condition, type ParentStatus, type ZfsNodeStatus } from '../store/kube/resources.js';
 import type { Zfs } from '../zfs/zfs.js';
@@ -17,6 +18,8 @@ export interface NodeHealth {
   readonly adopted: boolean;
   /** Managed objects without a resource (DESIGN.md §4 rule 7: reported, never touched). */
   readonly drift: readonly string[];
+  /** The agent's last look at each parent (src/agent/presence.ts); empty before the first. */
+  readonly parents: readonly ParentCheck[];
 }
 
 export interface NodePublisherDeps {
@@ -88,16 +91,25 @@ export class NodePublisher {
     const parents = await this.parents();
     const health = this.deps.health();
     const poolsOk = parents.every((p) => p.health === 'ONLINE' || p.health === 'DEGRADED');
-    const ready = health.adopted && poolsOk;
-    const readyReason = !poolsOk ? 'PoolUnavailable' : health.adopted ? 'Adopted' : 'Starting';
+    const missing = health.parents.filter((c) => c.state === 'parent-missing');
+    const away = health.parents.filter((c) => c.state === 'pool-unavailable');
+    const ready = health.adopted && poolsOk && missing.length === 0;
+    const readyReason = !poolsOk ? 'PoolUnavailable' : missing.length > 0 ? 'ParentMissing' : health.adopted ? 'Adopted' : 'Starting';
     const readyMessage = !poolsOk ? 'a pool behind a parent dataset is not imported or not healthy'
+      : missing.length > 0 ? 'a parent dataset is missing; its volumes are Unavailable'
       : health.adopted ? 'resources adopted; reconciling' : 'waiting for pools and start-up adoption';
+    const said = (checks: readonly ParentCheck[], none: string): string => checks.map((c) => c.message).join('; ') || none;
     const drift = health.drift;
     const driftMessage = drift.length === 0 ? 'every managed dataset has a resource'
       : `${drift.length} managed object(s) without a resource: ${drift.slice(0, DRIFT_NAMES_SHOWN).join(', ')}`;
     this.conditions = [
       this.condition('Ready', ready, readyReason, readyMessage, now),
       this.condition('Drift', drift.length > 0, drift.length > 0 ? 'UnmanagedData' : 'NoDrift', driftMessage, now),
+      // DESIGN.md §4 rule 10: what the agent cannot see is named here, never reported as destroyed.
+      this.condition('PoolUnavailable', away.length > 0, away.length > 0 ? 'PoolNotImported' : 'PoolsImported',
+        said(away, 'every pool behind a parent is imported'), now),
+      this.condition('ParentMissing', missing.length > 0, missing.length > 0 ? 'ParentDatasetMissing' : 'ParentsPresent',
+        said(missing, 'every parent dataset is present'), now),
     ];
     return {
       parents,

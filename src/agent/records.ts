@@ -8,6 +8,12 @@ import { FINALIZER } from '../store/kube/resources.js';
 
 export const volumeDataset = (v: ZfsVolume): string => `${v.spec.parentDataset}/${v.spec.volumeId}`;
 
+/** `parent/volume@snap` → `parent`. */
+export const parentOfSnapshot = (zfsName: string): string => {
+  const dataset = zfsName.slice(0, zfsName.indexOf('@'));
+  return dataset.slice(0, dataset.lastIndexOf('/'));
+};
+
 function contentSource(v: ZfsVolume): ContentSource | undefined {
   const s = v.spec.contentSource;
   if (!s) return undefined;

@@ -1,12 +1,11 @@
 /**
- * The agent's start-up look at the pool: pools imported, parents present, then one `zfs get -r` per parent
- * (DESIGN.md §7: a constant number of zfs calls, not one per resource).
+ * The agent's look at the pool: one `zfs get -r` per present parent (DESIGN.md §7: a constant number of zfs
+ * calls, not one per resource). Parents that are not present are not scanned: their volumes are Unavailable.
  */
-import type { Logger } from 'winston';
 import { decodePool, type PoolView } from '../provision/decode.js';
 import { P, SCAN_PROPS } from '../provision/props.js';
-import { ensureParent } from '../provision/startup.js';
 import type { Zfs } from '../zfs/zfs.js';
+import type { ParentPresence } from './presence.js';
 import { AgentError, poolOf } from './zfs-state.js';
 
 /** Throws UNAVAILABLE naming the first pool that is not imported (an absent pool is never "empty", §4 rule 6). */
@@ -17,14 +16,12 @@ export async function requirePools(zfs: Zfs, parents: readonly string[], signal?
 }
 
 /**
- * Ensures each parent exists and scans it. Also finishes a retirement a crash interrupted: the retired mark is
- * set before canmount=off (provisioner's retire order), so a marked dataset still mountable gets canmount=off.
+ * Scans each present parent. Also finishes a retirement a crash interrupted: the retired mark is set before
+ * canmount=off (provisioner's retire order), so a marked dataset still mountable gets canmount=off.
  */
-export async function scanParents(zfs: Zfs, parents: readonly string[], log: Logger, signal?: AbortSignal): Promise<PoolView[]> {
-  await requirePools(zfs, parents, signal);
+export async function scanParents(zfs: Zfs, presence: ParentPresence, signal?: AbortSignal): Promise<PoolView[]> {
   const views: PoolView[] = [];
-  for (const parent of parents) {
-    if ((await ensureParent(zfs, parent, signal)) === 'created') log.info('created parent dataset', { parent });
+  for (const { parent } of presence.list().filter((c) => c.state === 'present')) {
     const infos = await zfs.get([parent], SCAN_PROPS, { recursive: true }, signal);
     const view = decodePool(parent, infos);
     for (const info of infos) {

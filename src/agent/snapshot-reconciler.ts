@@ -8,16 +8,10 @@ import type { ZfsSnapshot, ZfsVolume } from '../store/kube/resources.js';
 import type { AgentContext } from './context.js';
 import { involvedOf } from './events.js';
 import { guarded, type GuardDeps } from './guard.js';
-import { hasFinalizer, snapshotSettled, snapshotSpecOf, volumeDataset, volumeRecordOf } from './records.js';
+import { hasFinalizer, parentOfSnapshot, snapshotSettled, snapshotSpecOf, volumeDataset, volumeRecordOf } from './records.js';
 import { AgentError, inspectSnapshot } from './zfs-state.js';
 
 const CLEAR = { code: null, message: null } as const;
-
-/** `parent/volume@snap` → `parent`. */
-const parentOfSnapshot = (zfsName: string): string => {
-  const dataset = zfsName.slice(0, zfsName.indexOf('@'));
-  return dataset.slice(0, dataset.lastIndexOf('/'));
-};
 
 export class SnapshotReconciler {
   private readonly guard: GuardDeps<ZfsSnapshot>;
@@ -37,7 +31,7 @@ export class SnapshotReconciler {
     if (s.spec.deletionRequested) {
       return guarded(this.guard, s, parent, 'DeleteFailed', () => this.onDeleteIntent(s, signal), signal);
     }
-    if (st.deletion === 'Destroyed' || st.phase === 'Lost') return;
+    if (st.deletion === 'Destroyed' || st.phase === 'Lost' || st.phase === 'Unavailable') return;
     if (st.phase === 'Failed' && st.observedGeneration === s.metadata.generation) return;
     if (snapshotSettled(s) && hasFinalizer(s.metadata)) return;
     return guarded(this.guard, s, parent, 'SnapshotFailed', () => this.ensure(s, signal), signal);
@@ -70,6 +64,9 @@ export class SnapshotReconciler {
     if (sst.phase !== 'Ready') throw new AgentError('UNAVAILABLE', `source volume ${s.spec.sourceVolumeId} is not ready yet`);
     if (!this.ctx.parents.includes(src.spec.parentDataset)) {
       throw new AgentError('INVALID_ARGUMENT', `source volume ${src.metadata.name} is not under a parent of node ${this.ctx.node}`);
+    }
+    if (!this.ctx.presence.isPresent(src.spec.parentDataset)) {
+      throw new AgentError('UNAVAILABLE', this.ctx.presence.get(src.spec.parentDataset)?.message ?? `parent ${src.spec.parentDataset} not checked yet`);
     }
     if (!hasFinalizer(s.metadata)) s = await this.ctx.snapshotWriter.addFinalizer(s);
     const generation = s.metadata.generation;
@@ -116,6 +113,10 @@ export class SnapshotReconciler {
   private async destroy(s: ZfsSnapshot, signal: AbortSignal): Promise<void> {
     const zfsName = this.zfsNameOf(s);
     const parent = zfsName ? parentOfSnapshot(zfsName) : undefined;
+    if (zfsName && parent && !this.ctx.parents.includes(parent) && hasFinalizer(s.metadata)) {
+      throw new AgentError('FAILED_PRECONDITION', `parent ${parent} is no longer configured on node ${this.ctx.node}: `
+        + `snapshot ${zfsName} is kept and the finalizer stays until the parent is configured again`);
+    }
     if (!zfsName || !parent || !this.ctx.parents.includes(parent)) {
       // Never made here: no status names it and no source volume says where it would be.
       this.ctx.log.warn('deletion of a snapshot this node never made: nothing touched', { snapshot: s.metadata.name });

@@ -35,7 +35,9 @@ export class VolumeReconciler {
       return guarded(this.guard, v, parent, 'DeleteFailed', () => this.onDeleteIntent(v, signal), signal);
     }
     // Destroyed or retired data is never brought back: a new volume gets a new ID (DESIGN.md §3.1).
-    if (st.deletion === 'Destroyed' || st.deletion === 'Retired' || st.phase === 'Lost') return;
+    if (st.deletion === 'Destroyed' || st.deletion === 'Retired') return;
+    // Lost and Unavailable change only through adoption, which looks at the whole pool (src/agent/adopt.ts).
+    if (st.phase === 'Lost' || st.phase === 'Unavailable') return;
     if (st.phase === 'Failed' && st.observedGeneration === v.metadata.generation) return;
     if (volumeSettled(v) && hasFinalizer(v.metadata)) return;
     return guarded(this.guard, v, parent, 'ProvisioningFailed', () => this.ensure(v, signal), signal);
@@ -52,6 +54,7 @@ export class VolumeReconciler {
 
   private async ensure(v: ZfsVolume, signal: AbortSignal): Promise<void> {
     this.validate(v);
+    this.requirePresent(v.spec.parentDataset);
     if (!hasFinalizer(v.metadata)) v = await this.ctx.volumeWriter.addFinalizer(v);
     const st = v.status ?? {};
     const generation = v.metadata.generation;
@@ -76,6 +79,12 @@ export class VolumeReconciler {
     }
     // Nothing to change on the pool (e.g. the controller withdrew an InUse deletion): acknowledge the generation.
     await this.ctx.volumeWriter.patchStatus(v, { observedGeneration: generation, deletion: null, ...CLEAR });
+  }
+
+  /** Nothing is made in a parent that is not there: it is never created to make room (DESIGN.md §4 rule 10). */
+  private requirePresent(parent: string): void {
+    if (this.ctx.presence.isPresent(parent)) return;
+    throw new AgentError('UNAVAILABLE', this.ctx.presence.get(parent)?.message ?? `parent dataset ${parent} has not been checked yet`);
   }
 
   /** The source's ZFS objects, from this node's resources (the controller placed the volume beside it). */
@@ -148,10 +157,17 @@ export class VolumeReconciler {
   /** Destroys or retires the dataset (§3.1); a published one is left alone (InUse). Idempotent. */
   private async destroy(v: ZfsVolume, signal: AbortSignal): Promise<DeletionOutcome> {
     const parent = v.spec.parentDataset;
-    if (!this.ctx.parents.includes(parent) || v.spec.volumeId !== v.metadata.name) {
-      // The agent never made anything outside its parents (validate() refuses before the finalizer).
+    const configured = this.ctx.parents.includes(parent);
+    if (configured && v.spec.volumeId !== v.metadata.name) {
+      // validate() refuses such a spec before the finalizer: this node never made it.
       this.ctx.log.warn('deletion of a volume this node never made: nothing touched', { volume: v.metadata.name, parent });
       return 'Destroyed';
+    }
+    if (!configured) {
+      // Made here (finalizer) in a parent no longer configured: the data may well be on the pool still.
+      if (!hasFinalizer(v.metadata)) return 'Destroyed';
+      throw new AgentError('FAILED_PRECONDITION', `parent ${parent} is no longer configured on node ${this.ctx.node}: `
+        + `dataset ${volumeDataset(v)} is kept and the finalizer stays until the parent is configured again`);
     }
     const record = await inspectVolume(this.ctx.zfs, parent, volumeDataset(v), v.spec.volumeId, signal);
     if (!record) return 'Destroyed';

@@ -2,7 +2,8 @@ import type { Logger } from 'winston';
 import type { NodeVolumeLookup } from '../csi/node/lookup.js';
 import { describeError } from '../domain/errors.js';
 import type { Provisioner } from '../provision/provisioner.js';
-import { ensureParent, loadState } from '../provision/startup.js';
+import { prepareParent } from '../provision/parent-presence.js';
+import { loadState } from '../provision/startup.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { Zfs } from '../zfs/zfs.js';
 
@@ -43,11 +44,14 @@ export class StandaloneState {
 
   private async loadUntilDone(): Promise<void> {
     const { zfs, provisioner, store, parents, log } = this.deps;
+    let lastError = '';
     while (!this.stopped) {
       const started = Date.now();
       try {
         for (const parent of parents) {
-          if ((await ensureParent(zfs, parent)) === 'created') log.info('created parent dataset', { parent });
+          const check = await prepareParent(zfs, parent, false);
+          if (check.created) log.info('created parent dataset (first install: never seen before)', { parent });
+          if (check.state !== 'present') throw new Error(check.message);
         }
         const report = await loadState(provisioner, zfs, store, parents);
         this.loaded = true;
@@ -55,7 +59,10 @@ export class StandaloneState {
         if (report.foreign.length > 0) log.warn('objects under the parent not made by this driver (left alone)', { names: report.foreign.slice(0, 20) });
         return;
       } catch (err) {
-        log.warn('cannot load state from the pool yet; retrying', { error: describeError(err).message });
+        const error = describeError(err).message;
+        // Once per distinct reason: the loop retries every 2 s while a pool or parent is away.
+        if (error !== lastError) log.warn('cannot load state from the pool yet; retrying', { error });
+        lastError = error;
         await new Promise((r) => setTimeout(r, RETRY_MS));
       }
     }

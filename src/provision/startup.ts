@@ -1,9 +1,7 @@
 import type { SnapshotRecord, VolumeRecord } from '../domain/types.js';
 import type { MemoryStore } from '../store/memory-store.js';
-import { ZfsError } from '../zfs/errors.js';
 import type { Zfs } from '../zfs/zfs.js';
 import type { Provisioner } from './provisioner.js';
-import { P } from './props.js';
 
 export interface StartupReport {
   readonly volumes: number;
@@ -46,20 +44,4 @@ export async function loadState(
     snapshots: snapshots.length,
     foreign,
   };
-}
-
-/** The configured parent must exist; it is created (not mounted) when its pool is there but it is not. */
-export async function ensureParent(zfs: Zfs, parent: string, signal?: AbortSignal): Promise<'exists' | 'created'> {
-  try {
-    await zfs.get([parent], ['type'], {}, signal);
-    return 'exists';
-  } catch (err) {
-    if (!(err instanceof ZfsError && err.kind === 'not_found')) throw err;
-  }
-  const pool = parent.split('/')[0] ?? parent;
-  if ((await zfs.poolHealth(pool, signal)) === undefined) {
-    throw new ZfsError('pool_unavailable', `pool ${pool} is not imported`, { argv: [], stderr: '' });
-  }
-  await zfs.create(parent, { mountpoint: 'none', [P.managed]: 'false' }, signal);
-  return 'created';
 }

@@ -19,7 +19,9 @@ test('an unavailable pool never reads as deleted: not ready, resources untouched
     assert.equal(await agent.ready(), false);
     const v = await b.volume(id);
     assert.deepEqual(v?.metadata.finalizers ?? [], [], 'no finalizer added');
-    assert.equal(v?.status?.phase, undefined, 'no status written');
+    // Said as UNAVAILABLE (retryable), never as a terminal failure or a loss.
+    assert.equal(v?.status?.phase ?? 'Pending', 'Pending');
+    assert.ok(v?.status?.code === undefined || v.status.code === 'UNAVAILABLE', `code ${v?.status?.code}`);
     assert.ok(!zfsVerbs(b.commands).some((verb) => MUTATING.includes(verb)), 'no mutating zfs command ran');
     // The ZfsNode says why: the pool is not there.
     const node = decodeNode(await b.api.get(PLURAL.node, b.node));

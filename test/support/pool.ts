@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
+import { parentMarkOf } from '../../src/provision/parent-presence.js';
 
 /** The test pool made by scripts/setup-zfs.sh (npm test runs it first). */
 export const TEST_POOL = process.env['ZFS_CSI_TEST_POOL'] ?? 'zfscsi';
@@ -28,6 +29,8 @@ export async function zfsProp(name: string, prop: string): Promise<string | unde
  */
 export async function destroyScratch(parent: string, mountDirs: readonly string[] = []): Promise<void> {
   for (const dir of mountDirs) await unmountBelow(dir);
+  // The driver's record that this parent was seen (src/provision/parent-presence.ts) goes with it.
+  await execa('/sbin/zfs', ['inherit', parentMarkOf(parent), parent.split('/')[0] ?? parent], { reject: false });
   for (let attempt = 0; attempt < 10; attempt++) {
     const r = await execa('/sbin/zfs', ['destroy', '-R', '-f', parent], { reject: false });
     if (r.exitCode === 0 || /does not exist/.test(r.stderr)) return;

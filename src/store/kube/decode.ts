@@ -122,7 +122,7 @@ function oneOf<T extends string>(v: string | undefined, options: readonly T[]): 
   return (options as readonly (string | undefined)[]).includes(v) ? (v as T) : undefined;
 }
 
-const PHASES = ['Pending', 'Ready', 'Deleting', 'Failed', 'Lost'] as const;
+const PHASES = ['Pending', 'Ready', 'Deleting', 'Failed', 'Lost', 'Unavailable'] as const;
 const phaseOf = (v: string | undefined): (typeof PHASES)[number] | undefined =>
   (PHASES as readonly (string | undefined)[]).includes(v) ? (v as (typeof PHASES)[number]) : undefined;
 

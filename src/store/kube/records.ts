@@ -39,13 +39,19 @@ export function isDeleting(o: ZfsVolume | ZfsSnapshot): boolean {
     verdict === 'Destroyed' || verdict === 'Retired';
 }
 
-/** Lost after the agent had made it (a Lost resource that never became Ready never was the CO's). */
-const lostAfterReady = (v: ZfsVolume): boolean => v.status?.phase === 'Lost' && v.status.dataset !== undefined;
-const lostSnapshot = (s: ZfsSnapshot): boolean => s.status?.phase === 'Lost' && s.status.zfsName !== undefined;
+/**
+ * Lost or Unavailable after the agent had made it (one that never became Ready never was the CO's). Unavailable
+ * is only ever set on a Ready resource (src/agent/adopt.ts).
+ */
+const unseenAfterReady = (v: ZfsVolume): boolean =>
+  (v.status?.phase === 'Lost' || v.status?.phase === 'Unavailable') && v.status.dataset !== undefined;
+const lostAfterReady = unseenAfterReady;
+const lostSnapshot = (s: ZfsSnapshot): boolean =>
+  (s.status?.phase === 'Lost' || s.status?.phase === 'Unavailable') && s.status.zfsName !== undefined;
 
-/** Ready (or Lost after being Ready: still the CO's, it must see and delete it) and not being deleted. */
+/** Ready (or Lost/Unavailable after being Ready: still the CO's, it must see and delete it) and not being deleted. */
 export function volumeVisible(v: ZfsVolume): boolean {
-  return !isDeleting(v) && (v.status?.phase === 'Ready' || lostAfterReady(v));
+  return !isDeleting(v) && (v.status?.phase === 'Ready' || unseenAfterReady(v));
 }
 
 /** A candidate for findVolumeByName: the CO's volume, or one still being created (Pending). */

@@ -16,8 +16,13 @@ export const FINALIZER = 'zfs.csi.dev/dataset';
 /** The owning node, as a label so agents can watch only their own objects with a label selector. */
 export const NODE_LABEL = 'zfs.csi.dev/node';
 
-export type VolumePhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost';
-export type SnapshotPhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost';
+/**
+ * Unavailable: the pool or parent is not there, so the agent cannot see the data (recoverable, DESIGN.md §4
+ * rule 10). Lost: the pool and parent are there and the dataset is not (or the Kubernetes node is gone).
+ * Either returns to Ready by itself when the data is seen again.
+ */
+export type VolumePhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost' | 'Unavailable';
+export type SnapshotPhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost' | 'Unavailable';
 
 export interface Condition {
   readonly type: string;

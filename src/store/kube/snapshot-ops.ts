@@ -36,7 +36,7 @@ async function ensureResource(ctx: KubeOpsContext, spec: SnapshotSpec, signal: A
 }
 
 const createSettled = (s: ZfsSnapshot): boolean =>
-  isDeleting(s) || s.status?.readyToUse === true || s.status?.phase === 'Failed' || s.status?.phase === 'Lost';
+  isDeleting(s) || s.status?.readyToUse === true || ['Failed', 'Lost', 'Unavailable'].includes(s.status?.phase ?? '');
 
 export async function createSnapshot(
   ctx: KubeOpsContext, spec: SnapshotSpec, signal: AbortSignal,
@@ -47,6 +47,7 @@ export async function createSnapshot(
     throw new KubeBackendError('ABORTED', `ZfsSnapshot ${spec.id} was deleted while being created; retry`);
   }
   if (s.status?.readyToUse === true) return toSnapshotRecord(s);
+  if (s.status?.phase === 'Unavailable') throw new KubeBackendError('UNAVAILABLE', `snapshot ${spec.id} is unavailable: ${s.status.message ?? ''}`);
   await discardQuietly(ctx, P, spec.id);
   if (s.status?.phase === 'Lost') throw new KubeBackendError('UNAVAILABLE', `node ${spec.node} was lost while creating snapshot ${spec.id}`);
   throw agentFailure(s.status, `creating snapshot ${spec.id}`, spec.node);

@@ -42,7 +42,7 @@ async function ensureResource(ctx: KubeOpsContext, spec: VolumeSpec, signal: Abo
 }
 
 const createSettled = (v: ControllerVolume): boolean =>
-  isDeleting(v) || v.status?.phase === 'Ready' || v.status?.phase === 'Failed' || v.status?.phase === 'Lost';
+  isDeleting(v) || ['Ready', 'Failed', 'Lost', 'Unavailable'].includes(v.status?.phase ?? '');
 
 export async function createVolume(ctx: KubeOpsContext, spec: VolumeSpec, signal: AbortSignal): Promise<VolumeRecord> {
   await ensureResource(ctx, spec, signal);
@@ -52,6 +52,8 @@ export async function createVolume(ctx: KubeOpsContext, spec: VolumeSpec, signal
   }
   const phase = v.status?.phase;
   if (phase === 'Ready') return toVolumeRecord(v);
+  // Made, then its pool or parent went away: kept as it is (DESIGN.md §4 rule 10), the CO retries.
+  if (phase === 'Unavailable') throw new KubeBackendError('UNAVAILABLE', `volume ${spec.id} is unavailable: ${v.status?.message ?? ''}`);
   // Failed or Lost: remove it so the CO's retry starts clean (a new ID, perhaps another node).
   await discardQuietly(ctx, P, spec.id);
   if (phase === 'Lost') throw new KubeBackendError('UNAVAILABLE', `node ${spec.node} was lost while creating volume ${spec.id}`);
@@ -102,7 +104,7 @@ function expandSettled(v: ControllerVolume, generation: number, bytes: bigint): 
   const st = v.status ?? {};
   if ((st.observedGeneration ?? 0) < generation) return false;
   if (BigInt(st.capacityBytes ?? '0') >= bytes) return true;
-  return st.phase === 'Failed' || st.phase === 'Lost' || (st.code !== undefined && TERMINAL_CODES.includes(st.code));
+  return st.phase === 'Failed' || st.phase === 'Lost' || st.phase === 'Unavailable' || (st.code !== undefined && TERMINAL_CODES.includes(st.code));
 }
 
 export async function expandVolume(
@@ -118,6 +120,9 @@ export async function expandVolume(
   const done = await waitSeen(ctx.volumes, id, (o) => expandSettled(o, generation, bytes), signal);
   if (done === undefined || isDeleting(done)) throw new KubeBackendError('NOT_FOUND', `volume ${id} was deleted`);
   if (BigInt(done.status?.capacityBytes ?? '0') >= bytes) return toVolumeRecord(done);
-  if (done.status?.phase === 'Lost') throw new KubeBackendError('UNAVAILABLE', `volume ${id} is lost: ${done.status.message ?? ''}`);
+  const phase = done.status?.phase;
+  if (phase === 'Lost' || phase === 'Unavailable') {
+    throw new KubeBackendError('UNAVAILABLE', `volume ${id} is ${phase.toLowerCase()}: ${done.status?.message ?? ''}`);
+  }
   throw agentFailure(done.status, `expanding volume ${id}`, v.spec.nodeName);
 }
