@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { NodeAgent } from '../../src/agent/agent.js';
 import { newVolumeId } from '../../src/csi/ids.js';
 import { volumeProps } from '../../src/provision/build.js';
+import { parentMarkOf } from '../../src/provision/parent-presence.js';
 import { Provisioner } from '../../src/provision/provisioner.js';
 import { KubeApi } from '../../src/store/kube/api.js';
 import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
@@ -29,7 +30,9 @@ class ScanOnlyZfs implements Zfs {
   async get(names: readonly string[], _props: readonly string[], options?: { recursive?: boolean; depth?: number }): Promise<DatasetInfo[]> {
     this.calls.push(`get ${names.join(',')}${options?.recursive ? ' -r' : ''}${options?.depth ? ` -d ${options.depth}` : ''}`);
     if (options?.recursive) return this.infos;
-    return names.map((name) => ({ name, props: new Map([['type', 'filesystem'], ['available', '1000000000'], ['used', '1000']]) }));
+    // The pool root already records the parent (src/provision/parent-presence.ts): an upgraded, seen install.
+    const mark: [string, string] = [parentMarkOf(PARENT), PARENT];
+    return names.map((name) => ({ name, props: new Map([['type', 'filesystem'], ['available', '1000000000'], ['used', '1000'], mark]) }));
   }
   async poolHealth(): Promise<string> {
     this.calls.push('poolHealth');
@@ -87,7 +90,8 @@ test('1,000 Ready resources adopt in under 5 s with a constant number of zfs cal
     assert.equal(lookup?.capacityBytes, SIZE);
     const scans = zfs.calls.filter((c) => c.includes(' -r'));
     assert.deepEqual(scans, [`get ${PARENT} -r`], 'one recursive scan for the parent');
-    assert.ok(zfs.calls.length <= 10, `zfs calls: ${zfs.calls.join('; ')}`);
+    // Constant: publisher, presence (pool health, parent, the pool's parent record) and one scan, whatever N is.
+    assert.ok(zfs.calls.length <= 12, `zfs calls: ${zfs.calls.join('; ')}`);
     const writes = server.requests.filter({ path: /zfsvolumes/ }).filter((r) => r.method !== 'GET');
     assert.deepEqual(writes, []);
   } finally {

@@ -53,7 +53,7 @@ test('restart: a new agent adopts Ready resources with a constant number of zfs 
     const report = await agent.whenAdopted();
     await agent.idle();
     assert.equal(await agent.ready(), true);
-    assert.deepEqual(report, { volumes: 5, snapshots: 2, queued: 0, lost: [], drift: [] });
+    assert.deepEqual(report, { volumes: 5, snapshots: 2, queued: 0, lost: [], unavailable: [], recovered: [], drift: [] });
     assert.deepEqual(await zfsTree(b.parent), before, 'no duplicate or missing datasets');
     for (const [i, id] of volumes.entries()) {
       const v = await b.volume(id);
