@@ -11,6 +11,7 @@ import { LinuxMounter } from '../mount/linux-mounter.js';
 import { CapacityCache } from '../provision/capacity.js';
 import { LocalBackend } from '../provision/local-backend.js';
 import { Provisioner } from '../provision/provisioner.js';
+import { localVolumeStates } from '../provision/volume-health.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
@@ -45,6 +46,9 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     node: config.nodeId,
     loaded: () => state.loaded,
     poolsReady: () => state.poolsReady(),
+    volumeStates: (records, signal) => localVolumeStates(
+      { zfs, node: config.nodeId, bindsOf: (mps) => targets.bindsOfAll(mps) }, records, signal,
+    ),
   });
   metrics?.setSources({
     inventory: localInventory(store, () => state.loaded),

@@ -103,7 +103,7 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
       deletionRequested: bool(s, 'deletionRequested'),
     }),
     status: defined({
-      phase: phaseOf(str(st, 'phase')),
+      phase: oneOf(str(st, 'phase'), VOLUME_PHASES),
       ...decodeCode(st),
       message: str(st, 'message'),
       capacityBytes: bytes(st, 'capacityBytes'),
@@ -123,6 +123,7 @@ function oneOf<T extends string>(v: string | undefined, options: readonly T[]): 
 }
 
 const PHASES = ['Pending', 'Ready', 'Deleting', 'Failed', 'Lost'] as const;
+const VOLUME_PHASES = [...PHASES, 'Unavailable'] as const;
 const phaseOf = (v: string | undefined): (typeof PHASES)[number] | undefined =>
   (PHASES as readonly (string | undefined)[]).includes(v) ? (v as (typeof PHASES)[number]) : undefined;
 

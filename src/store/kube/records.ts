@@ -39,8 +39,12 @@ export function isDeleting(o: ZfsVolume | ZfsSnapshot): boolean {
     verdict === 'Destroyed' || verdict === 'Retired';
 }
 
-/** Lost after the agent had made it (a Lost resource that never became Ready never was the CO's). */
-const lostAfterReady = (v: ZfsVolume): boolean => v.status?.phase === 'Lost' && v.status.dataset !== undefined;
+/**
+ * Lost or Unavailable after the agent had made it (one that never became Ready never was the CO's). Still
+ * the CO's: listed with an abnormal condition (volume-health.ts), deletable.
+ */
+const lostAfterReady = (v: ZfsVolume): boolean =>
+  (v.status?.phase === 'Lost' || v.status?.phase === 'Unavailable') && v.status.dataset !== undefined;
 const lostSnapshot = (s: ZfsSnapshot): boolean => s.status?.phase === 'Lost' && s.status.zfsName !== undefined;
 
 /** Ready (or Lost after being Ready: still the CO's, it must see and delete it) and not being deleted. */
@@ -51,7 +55,8 @@ export function volumeVisible(v: ZfsVolume): boolean {
 /** A candidate for findVolumeByName: the CO's volume, or one still being created (Pending). */
 export function volumeClaimsName(v: ZfsVolume, name: string): boolean {
   const phase = v.status?.phase;
-  return v.spec.csiName === name && !isDeleting(v) && phase !== 'Failed' && (phase !== 'Lost' || lostAfterReady(v));
+  return v.spec.csiName === name && !isDeleting(v) && phase !== 'Failed' &&
+    ((phase !== 'Lost' && phase !== 'Unavailable') || lostAfterReady(v));
 }
 
 export function snapshotVisible(s: ZfsSnapshot): boolean {

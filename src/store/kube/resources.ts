@@ -16,7 +16,8 @@ export const FINALIZER = 'zfs.csi.dev/dataset';
 /** The owning node, as a label so agents can watch only their own objects with a label selector. */
 export const NODE_LABEL = 'zfs.csi.dev/node';
 
-export type VolumePhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost';
+/** Unavailable: the pool or parent is not there (yet); recoverable, unlike Lost (DESIGN.md §4 rule 10). */
+export type VolumePhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost' | 'Unavailable';
 export type SnapshotPhase = 'Pending' | 'Ready' | 'Deleting' | 'Failed' | 'Lost';
 
 export interface Condition {
