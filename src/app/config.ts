@@ -19,6 +19,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly driverName: string;
   readonly sweepIntervalSeconds: number;
+  /** Seconds between the node's pool-health reads (NodeGetVolumeStats reads the last one). */
+  readonly healthIntervalSeconds: number;
   readonly kubeconfig: string | undefined;
   readonly metricsAddress: string | undefined;
 }
@@ -36,6 +38,7 @@ export const SERVE_FLAGS = {
   'log-level': { env: 'ZFS_CSI_LOG_LEVEL', help: 'error | warn | info | debug (default info)' },
   'driver-name': { env: 'ZFS_CSI_DRIVER_NAME', help: 'CSI driver name (default zfs.csi.dev)' },
   'sweep-interval': { env: 'ZFS_CSI_SWEEP_INTERVAL', help: 'seconds between sweeps of retired data (default 600)' },
+  'health-interval': { env: 'ZFS_CSI_HEALTH_INTERVAL', help: 'seconds between pool-health reads for volume conditions (default 30)' },
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig outside a cluster (controller and node modes)' },
   'metrics-address': { env: 'ZFS_CSI_METRICS_ADDRESS', help: 'host:port for /metrics, /healthz, /readyz' },
 } as const;
@@ -81,6 +84,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const sweep = Number(get('sweep-interval') ?? '600');
   if (!Number.isInteger(sweep) || sweep < 1) problems.push('--sweep-interval must be a whole number of seconds ≥ 1');
+  const health = Number(get('health-interval') ?? '30');
+  if (!Number.isInteger(health) || health < 1) problems.push('--health-interval must be a whole number of seconds ≥ 1');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: mode as Mode,
@@ -94,6 +99,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     logLevel: logLevel as LogLevel,
     driverName: get('driver-name') ?? 'zfs.csi.dev',
     sweepIntervalSeconds: sweep,
+    healthIntervalSeconds: health,
     kubeconfig: get('kubeconfig'),
     metricsAddress: get('metrics-address'),
   };

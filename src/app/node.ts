@@ -13,6 +13,7 @@ import { ZfsCli } from '../zfs/cli.js';
 import { localCapacity } from '../metrics/local-sources.js';
 import { driftByKind } from '../metrics/sources.js';
 import { CapacityCache } from '../provision/capacity.js';
+import { PoolHealthMonitor } from '../provision/pool-health.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
 import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
@@ -44,6 +45,8 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   });
   metrics?.setSources({ capacity: localCapacity({ capacity: new CapacityCache(zfs, config.nodeId, config.parents), zfs, parents: config.parents }) });
   const http = await serveMetrics(config, metrics, () => agent.ready(), log);
+  // The agent reads pool health too, but inside src/agent/; NodeGetVolumeStats needs it cached here.
+  const poolHealth = new PoolHealthMonitor({ zfs, parents: config.parents, intervalMs: config.healthIntervalSeconds * 1000, log });
   // The agent's queue and drift are pushed, not pulled: they live in the agent, not in a store.
   const gauges = metrics && setInterval(() => {
     metrics.setReconcileQueueDepth(agent.queueDepth);
@@ -51,16 +54,21 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   }, GAUGE_REFRESH_MS).unref();
   const server = await serveCsi(config, log, {
     Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),
-    Node: nodeService({ nodeId: config.nodeId, volumes: agent.nodeLookup(), targets }),
+    Node: nodeService({
+      nodeId: config.nodeId, volumes: agent.nodeLookup(), targets,
+      health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset) },
+    }),
   }, metrics, http);
   log.info('serving CSI', { mode: 'node', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   agent.start();
+  poolHealth.start();
   return {
     server,
     async stop(timeoutMs) {
       await server.drain(timeoutMs);
       if (gauges) clearInterval(gauges);
       await agent.stop();
+      await poolHealth.stop();
       await http?.close();
     },
   };

@@ -10,7 +10,9 @@ import { HostTargetManager } from '../mount/target-manager.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
 import { CapacityCache } from '../provision/capacity.js';
 import { LocalBackend } from '../provision/local-backend.js';
+import { PoolHealthMonitor } from '../provision/pool-health.js';
 import { Provisioner } from '../provision/provisioner.js';
+import { localVolumeStates } from '../provision/volume-health.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
@@ -45,7 +47,11 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     node: config.nodeId,
     loaded: () => state.loaded,
     poolsReady: () => state.poolsReady(),
+    volumeStates: (records, signal) => localVolumeStates(
+      { zfs, node: config.nodeId, bindsOf: (mps) => targets.bindsOfAll(mps) }, records, signal,
+    ),
   });
+  const poolHealth = new PoolHealthMonitor({ zfs, parents: config.parents, intervalMs: config.healthIntervalSeconds * 1000, log });
   metrics?.setSources({
     inventory: localInventory(store, () => state.loaded),
     capacity: localCapacity({ capacity, zfs, parents: config.parents }),
@@ -55,15 +61,20 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
   const server = await serveCsi(config, log, {
     Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
     Controller: controllerService({ backend, driverName: config.driverName }),
-    Node: nodeService({ nodeId: config.nodeId, volumes: state.nodeLookup(), targets }),
+    Node: nodeService({
+      nodeId: config.nodeId, volumes: state.nodeLookup(), targets,
+      health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset) },
+    }),
   }, metrics, http);
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
+  poolHealth.start();
   return {
     server,
     async stop(timeoutMs) {
       state.stop();
       await server.drain(timeoutMs);
+      await poolHealth.stop();
       await http?.close();
     },
   };

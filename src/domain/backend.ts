@@ -5,6 +5,7 @@ import type {
   VolumeRecord,
   VolumeSpec,
 } from './types.js';
+import type { VolumeState } from './health.js';
 
 /**
  * The seam between the CSI controller and "make this happen on that node" (DESIGN.md §2).
@@ -17,6 +18,11 @@ export interface VolumeBackend {
   findVolumeByName(name: string): Promise<VolumeRecord | undefined>;
   /** Sorted by id (the stable pagination key). */
   listVolumes(): Promise<readonly VolumeRecord[]>;
+  /**
+   * Health (and, where this backend records them, publications) of each record, in the same order, from a
+   * constant number of lookups however many there are: ListVolumes asks for a whole page at once.
+   */
+  volumeStates(records: readonly VolumeRecord[], signal: AbortSignal): Promise<readonly VolumeState[]>;
 
   getSnapshot(id: string): Promise<SnapshotRecord | undefined>;
   findSnapshotByName(name: string): Promise<SnapshotRecord | undefined>;

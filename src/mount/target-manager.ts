@@ -33,6 +33,8 @@ const ro = (readOnly: boolean): string => (readOnly ? 'read-only' : 'read-write'
 
 export class HostTargetManager implements TargetManager {
   private readonly requireMountedSource: boolean;
+  /** target (as the CO names it) → source, for every target published or seen published and not unpublished since. */
+  private readonly known = new Map<string, string>();
 
   constructor(
     private readonly mounter: Mounter,
@@ -50,12 +52,30 @@ export class HostTargetManager implements TargetManager {
     return bindsIn(await this.mounter.table(), src);
   }
 
+  /** bindsOf for many sources from one read of the mount table (ListVolumes' published_node_ids). */
+  async bindsOfAll(sources: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    const table = await this.mounter.table();
+    const entries = await Promise.all(sources.map(async (s) => [s, bindsIn(table, await resolvedOrSelf(checkPath(s)))] as const));
+    return new Map(entries);
+  }
+
   async isPublished(source: string, target: string): Promise<boolean> {
-    const quick = await this.publishedByStat(checkPath(source), checkPath(target));
+    const yes = await this.checkPublished(checkPath(source), checkPath(target));
+    // Learnt here too, so targets published before a restart are known once kubelet asks for their stats.
+    if (yes) this.known.set(checkPath(target), checkPath(source));
+    return yes;
+  }
+
+  private async checkPublished(source: string, target: string): Promise<boolean> {
+    const quick = await this.publishedByStat(source, target);
     if (quick !== undefined) return quick;
-    const src = await resolvedOrSelf(checkPath(source));
-    const dst = await canonicalOrSelf(checkPath(target));
+    const src = await resolvedOrSelf(source);
+    const dst = await canonicalOrSelf(target);
     return bindAt(await this.mounter.table(), src, dst) !== undefined;
+  }
+
+  knownSource(target: string): string | undefined {
+    return this.known.get(checkPath(target));
   }
 
   /**
@@ -76,6 +96,11 @@ export class HostTargetManager implements TargetManager {
   }
 
   async publish(source: string, target: string, readOnly: boolean, signal?: AbortSignal): Promise<void> {
+    await this.bind(source, target, readOnly, signal);
+    this.known.set(checkPath(target), checkPath(source));
+  }
+
+  private async bind(source: string, target: string, readOnly: boolean, signal?: AbortSignal): Promise<void> {
     const src = await resolvedSource(checkPath(source));
     const dst = await canonicalPath(checkPath(target)); // missing parent: NOT_FOUND
     const existing = await assertNotSymlink(dst);
@@ -121,6 +146,11 @@ export class HostTargetManager implements TargetManager {
   }
 
   async unpublish(target: string, signal?: AbortSignal): Promise<void> {
+    await this.unbind(target, signal);
+    this.known.delete(checkPath(target));
+  }
+
+  private async unbind(target: string, signal?: AbortSignal): Promise<void> {
     const dst = await canonicalOrSelf(checkPath(target));
     await refuseSymlink(dst); // a symlink: INVALID_ARGUMENT, nothing unmounted
     if (topMountAt(await this.mounter.table(), dst) !== undefined) {

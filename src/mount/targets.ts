@@ -20,6 +20,12 @@ export interface TargetManager {
   /** True when `target` is a mount of `source` right now. */
   isPublished(source: string, target: string): Promise<boolean>;
   /**
+   * The source this process published at `target` (or saw there through isPublished) and has not
+   * unpublished since; undefined otherwise. No I/O. A known target that is no longer a mount of its source
+   * lost its mount outside the driver: a fault to report (NodeGetVolumeStats condition), not a wrong path.
+   */
+  knownSource(target: string): string | undefined;
+  /**
    * Creates `target` when missing (its parent must exist; a symlink is INVALID_ARGUMENT), bind-mounts
    * `source` there, read-only when asked. Idempotent: already bound from `source` with the same
    * read-only-ness → OK; something else mounted there → ALREADY_EXISTS.

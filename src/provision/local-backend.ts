@@ -1,4 +1,5 @@
 import type { VolumeBackend } from '../domain/backend.js';
+import type { VolumeState } from '../domain/health.js';
 import type { CapacityReport, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import { CapacityCache } from './capacity.js';
@@ -14,6 +15,8 @@ export interface LocalBackendDeps {
   readonly loaded: () => boolean;
   /** Health of the pools behind the parents: Probe is ready only when every one is imported. */
   readonly poolsReady: () => Promise<boolean>;
+  /** Health and publications of volumes (volume-health.ts: zpool, zfs get, the mount table). */
+  readonly volumeStates: (records: readonly VolumeRecord[], signal: AbortSignal) => Promise<VolumeState[]>;
 }
 
 /**
@@ -39,6 +42,10 @@ export class LocalBackend implements VolumeBackend {
 
   async listVolumes(): Promise<readonly VolumeRecord[]> {
     return this.store.allVolumes().filter((v) => !v.retired);
+  }
+
+  async volumeStates(records: readonly VolumeRecord[], signal: AbortSignal): Promise<readonly VolumeState[]> {
+    return this.deps.volumeStates(records, signal);
   }
 
   async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {

@@ -25,6 +25,21 @@ test('the CSI sidecars come from registry.k8s.io/sig-storage', () => {
   for (const c of sidecars) assert.match(c.image, /^registry\.k8s\.io\/sig-storage\/csi-|^registry\.k8s\.io\/sig-storage\/livenessprobe:/, c.name);
 });
 
+test('the external-health-monitor controller: a current v0 tag from sig-storage, on by default, off by a flag', () => {
+  const byName = new Map(containers(workload('controller-deployment.yaml', 'Deployment')).map((c) => [c.name, c]));
+  const monitor = byName.get('csi-external-health-monitor-controller');
+  assert.ok(monitor, 'rendered with the default values');
+  assert.match(monitor.image, /^registry\.k8s\.io\/sig-storage\/csi-external-health-monitor-controller:v0\.(1[7-9]|[2-9]\d)\.\d+$/);
+  assert.ok(monitor.args.includes('--leader-election'), 'one active monitor across the replicas');
+  assert.ok(monitor.args.includes('--monitor-interval=1m'));
+  // The masking renderer keeps every branch, so the switch is checked in the template text.
+  assert.match(read(CHART, 'templates', 'controller-deployment.yaml'), /\{\{- if \$c\.healthMonitor\.enabled \}\}\n(\s+#.*\n)*\s+- name: csi-external-health-monitor-controller\n/);
+  assert.equal(asObj(asObj(defaultValues()['controller'], 'controller')['healthMonitor'], 'healthMonitor')['enabled'], true);
+  const custom = workload('controller-deployment.yaml', 'Deployment', { controller: { healthMonitor: { interval: '30s' } } });
+  const args = containers(custom).find((c) => c.name === 'csi-external-health-monitor-controller')?.args ?? [];
+  assert.ok(args.includes('--monitor-interval=30s'), args.join(' '));
+});
+
 test('images are overridable through values', () => {
   const overrides = { image: { tag: '9.9.9' }, controller: { provisioner: { image: { repository: 'mirror.example/csi-provisioner', tag: 'v9.9.9' } } } };
   const pod = workload('controller-deployment.yaml', 'Deployment', overrides);
@@ -42,7 +57,7 @@ test('the controller pods are non-root, read-only, without capabilities, Runtime
     assert.match(read(CHART, 'templates', 'controller-deployment.yaml'), new RegExp(`- name: ${c.name}[\\s\\S]*?include "zfs-csi.restrictedContainer"`));
   }
   assert.match(read(CHART, 'templates', '_helpers.tpl'), /allowPrivilegeEscalation: false\nreadOnlyRootFilesystem: true\ncapabilities:\n {2}drop: \["ALL"\]/);
-  for (const section of ['driver', 'provisioner', 'snapshotter', 'resizer', 'livenessProbe']) {
+  for (const section of ['driver', 'provisioner', 'snapshotter', 'resizer', 'healthMonitor', 'livenessProbe']) {
     const values = asObj(asObj(defaultValues()['controller'], 'controller')[section], section);
     assert.ok(asObj(asObj(values['resources'], 'resources')['requests'], 'requests')['memory'], section);
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GROUP, PLURAL } from '../../src/store/kube/resources.js';
-import { asArray, asObj, renderTemplate, type Obj } from './chart.js';
+import { asArray, asObj, CHART, read, renderTemplate, type Obj } from './chart.js';
 
 interface Rule { readonly apiGroups: string[]; readonly resources: string[]; readonly verbs: string[] }
 
@@ -79,6 +79,15 @@ test('the sidecars get what their upstream RBAC documents', () => {
   has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshotcontents'), ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], 'contents');
   has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshotcontents/status'), ['update', 'patch'], 'contents/status');
   has(verbs(cluster, 'snapshot.storage.k8s.io', 'volumesnapshots'), ['get', 'list', 'watch', 'update', 'patch'], 'volumesnapshots');
+});
+
+test('the external-health-monitor controller gets its upstream RBAC only while it runs', () => {
+  const cluster = rules('rbac-controller.yaml', 'ClusterRole');
+  for (const res of ['persistentvolumes', 'persistentvolumeclaims', 'nodes', 'pods']) has(verbs(cluster, '', res), ['get', 'list', 'watch'], res);
+  has(verbs(cluster, '', 'events'), ['get', 'list', 'watch', 'create', 'patch'], 'events');
+  // The masking renderer keeps every branch: the pods rule must sit inside the monitor's (or resizer's) switch.
+  const text = read(CHART, 'templates', 'rbac-controller.yaml');
+  assert.match(text, /\{\{- if \.Values\.controller\.healthMonitor\.enabled \}\}\n(\s+#.*\n)*\s+- apiGroups: \[""\]\n\s+resources: \["pods"\]\n\s+verbs: \["get", "list", "watch"\]\n\s+\{\{- end \}\}/);
 });
 
 test('the node agent reads and patches its resources, writes its ZfsNode, creates events — nothing else', () => {

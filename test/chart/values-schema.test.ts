@@ -28,6 +28,7 @@ test('a values file that turns every option on validates', () => {
       affinity: { nodeAffinity: {} }, timeout: '2m',
       driver: { extraArgs: ['--log-level=debug'] }, provisioner: { extraArgs: ['--worker-threads=10'] },
       snapshotter: { enabled: false }, resizer: { enabled: false }, livenessProbe: { port: 9818 },
+      healthMonitor: { enabled: false, interval: '30s', extraArgs: ['--enable-node-watcher=true'] },
     },
     node: {
       parents: ['tank/k8s', 'fast/k8s'], kubeletDir: '/var/lib/k0s/kubelet', hostAccess: 'chroot', zfsPrefix: '/usr/sbin/chroot /host',
@@ -62,6 +63,8 @@ const BAD: readonly [string, Obj][] = [
   ['a port out of range', { metrics: { port: 70000 } }],
   ['a non-flag extra arg', { node: { driver: { extraArgs: ['debug'] } } }],
   ['a bad toleration operator', { node: { tolerations: [{ operator: 'Maybe' }] } }],
+  ['a health-monitor interval that is not a duration', { controller: { healthMonitor: { interval: 'every minute' } } }],
+  ['a health-monitor flag that is a string', { controller: { healthMonitor: { enabled: 'yes' } } }],
 ];
 
 for (const [what, overrides] of BAD) {

@@ -5,24 +5,24 @@ import { notFound } from '../errors.js';
 import { requireString } from '../fields.js';
 import { isVolumeId } from '../ids.js';
 import type { ControllerContext } from './deps.js';
-import { healthyCondition, volumeToProto } from './responses.js';
+import { volumeStatusToProto, volumeToProto } from './responses.js';
 
-/** CSI ControllerGetVolume (GET_VOLUME + VOLUME_CONDITION); unknown → NOT_FOUND (DESIGN.md §5). */
+/** CSI ControllerGetVolume (GET_VOLUME + VOLUME_CONDITION): the backend's honest condition; unknown → NOT_FOUND (§5). */
 async function getVolume(
   ctx: ControllerContext,
   req: ControllerGetVolumeRequest__Output,
+  signal: AbortSignal,
 ): Promise<ControllerGetVolumeResponse> {
   const id = requireString(req.volume_id, 'volume_id');
   const volume = isVolumeId(id) ? await ctx.backend.getVolume(id) : undefined;
   if (!volume) throw notFound(`volume ${id} does not exist`);
-  return {
-    volume: volumeToProto(volume),
-    status: { published_node_ids: [], volume_condition: healthyCondition() },
-  };
+  const [state] = await ctx.backend.volumeStates([volume], signal);
+  if (!state) throw new Error(`backend returned no state for volume ${id}`);
+  return { volume: volumeToProto(volume), status: volumeStatusToProto(state) };
 }
 
 export function getVolumeMethod(
   ctx: ControllerContext,
 ): MethodSpec<ControllerGetVolumeRequest__Output, ControllerGetVolumeResponse> {
-  return { handle: (req) => getVolume(ctx, req) };
+  return { handle: (req, call) => getVolume(ctx, req, call.signal) };
 }

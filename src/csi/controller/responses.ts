@@ -1,3 +1,4 @@
+import type { VolumeState } from '../../domain/health.js';
 import type { ContentSource, SnapshotRecord, VolumeRecord } from '../../domain/types.js';
 import type { Snapshot } from '../../grpc/gen/csi/v1/Snapshot.js';
 import type { Volume } from '../../grpc/gen/csi/v1/Volume.js';
@@ -46,7 +47,14 @@ export function snapshotToProto(record: SnapshotRecord): Snapshot {
   };
 }
 
-/** The backend only returns volumes the CO may see, and they are healthy while their dataset exists. */
-export function healthyCondition(): VolumeCondition {
-  return { abnormal: false, message: 'volume is healthy' };
+/**
+ * CSI VolumeStatus of a volume. published_node_ids is filled only from real records: a backend that keeps
+ * none (Kubernetes mode) leaves it empty, which proto3 cannot tell from "absent", and the controller does
+ * not advertise LIST_VOLUMES_PUBLISHED_NODES (capabilities.ts), so a CO reads nothing into it.
+ */
+export function volumeStatusToProto(state: VolumeState): { published_node_ids: string[]; volume_condition: VolumeCondition } {
+  return {
+    published_node_ids: [...(state.publishedNodes ?? [])],
+    volume_condition: { abnormal: state.condition.abnormal, message: state.condition.message },
+  };
 }

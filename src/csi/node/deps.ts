@@ -1,5 +1,12 @@
+import type { VolumeCondition } from '../../domain/health.js';
 import type { TargetManager } from '../../mount/targets.js';
-import type { NodeVolumeLookup } from './lookup.js';
+import type { NodeVolume, NodeVolumeLookup } from './lookup.js';
+
+/** What the node knows of a volume's health without running a process (cached pool health, DESIGN.md §7). */
+export interface NodeVolumeHealth {
+  /** An abnormal condition of the volume's dataset or pool, or undefined when nothing is known to be wrong. */
+  conditionOf(volume: NodeVolume): VolumeCondition | undefined;
+}
 
 /** What the Node service is built from (composed in src/app/ per mode). */
 export interface NodeDeps {
@@ -9,4 +16,6 @@ export interface NodeDeps {
   readonly targets: TargetManager;
   /** NodeGetInfo.max_volumes_per_node; 0 or absent = no limit (CSI: "the CO decides"). */
   readonly maxVolumesPerNode?: number;
+  /** Default: nothing known beyond the mount (the condition then reflects the target alone). */
+  readonly health?: NodeVolumeHealth;
 }

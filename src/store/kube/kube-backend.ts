@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'winston';
 import type { VolumeBackend } from '../../domain/backend.js';
+import type { VolumeState } from '../../domain/health.js';
 import type {
   CapacityReport, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec,
 } from '../../domain/types.js';
@@ -17,6 +18,7 @@ import {
 } from './records.js';
 import type { ZfsNode, ZfsSnapshot } from './resources.js';
 import * as snapshots from './snapshot-ops.js';
+import { kubeVolumeCondition } from './volume-health.js';
 import * as volumes from './volume-ops.js';
 
 export interface KubeBackendDeps {
@@ -29,6 +31,8 @@ export interface KubeBackendDeps {
   readonly synced?: () => boolean;
   /** Nodes whose Kubernetes Node object is gone (NodeLossMonitor.isGone); default: none. */
   readonly nodeGone?: (node: string) => boolean;
+  /** For the age of the agents' heartbeats in volume conditions; default the system clock. */
+  readonly clock?: () => Date;
 }
 
 const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -75,6 +79,21 @@ export class KubeBackend implements VolumeBackend {
   async listVolumes(): Promise<readonly VolumeRecord[]> {
     this.guard();
     return this.deps.volumes.list().filter(volumeVisible).map(toVolumeRecord).sort(byId);
+  }
+
+  /**
+   * From the agents' records (volume-health.ts). No publications: without ControllerPublish the controller
+   * has no record of them, and LIST_VOLUMES_PUBLISHED_NODES is not advertised.
+   */
+  async volumeStates(records: readonly VolumeRecord[], _signal?: AbortSignal): Promise<readonly VolumeState[]> {
+    this.guard();
+    const now = (this.deps.clock ?? (() => new Date()))();
+    return records.map((r) => {
+      const volume = this.deps.volumes.get(r.id);
+      if (volume === undefined) return { condition: { abnormal: true, message: `ZfsVolume ${r.id} is gone` } };
+      const node = this.deps.nodes.get(volume.spec.nodeName);
+      return { condition: kubeVolumeCondition({ volume, node, nodeGone: this.ctx.nodeGone(volume.spec.nodeName), now }) };
+    });
   }
 
   async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {

@@ -1,5 +1,6 @@
 import winston from 'winston';
 import type { VolumeBackend } from '../../../src/domain/backend.js';
+import type { VolumeState } from '../../../src/domain/health.js';
 import type {
   CapacityReport,
   SnapshotRecord,
@@ -26,6 +27,8 @@ export class FakeBackend implements VolumeBackend {
     { node: 'node-b', parent: 'pool2/csi', availableBytes: 50n << 30n, retiredBytes: 0n },
   ];
   now = new Date('2024-05-01T10:20:30.123Z');
+  /** volumeStates' answer per volume id; absent → normal, published nowhere. */
+  readonly states = new Map<string, VolumeState>();
 
   private log(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });
@@ -65,6 +68,11 @@ export class FakeBackend implements VolumeBackend {
   listVolumes(): Promise<readonly VolumeRecord[]> {
     this.log('listVolumes');
     return Promise.resolve([...this.volumes.values()].sort((a, b) => (a.id < b.id ? -1 : 1)));
+  }
+  volumeStates(records: readonly VolumeRecord[]): Promise<readonly VolumeState[]> {
+    this.log('volumeStates', records.map((r) => r.id));
+    const normal: VolumeState = { condition: { abnormal: false, message: 'volume is healthy' }, publishedNodes: [] };
+    return Promise.resolve(records.map((r) => this.states.get(r.id) ?? normal));
   }
   getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
     this.log('getSnapshot', id);

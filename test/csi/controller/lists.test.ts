@@ -45,6 +45,19 @@ describe('ListVolumes', () => {
     assert.deepEqual(first?.status?.volume_condition, { abnormal: false, message: 'volume is healthy' });
   });
 
+  it('reports each volume\'s state from the backend, asked once per page', async () => {
+    const { backend, svc } = seeded();
+    backend.states.set(vid('b'), { condition: { abnormal: true, message: 'pool tank is DEGRADED' }, publishedNodes: ['node-a'] });
+    backend.states.set(vid('c'), { condition: { abnormal: true, message: 'dataset tank/csi/c is missing' } });
+    const res = await invoke<ListVolumesResponse>(svc, 'ListVolumes', { max_entries: 3, starting_token: '' });
+    assert.deepEqual(res.entries?.map((e) => e.status), [
+      { published_node_ids: [], volume_condition: { abnormal: false, message: 'volume is healthy' } },
+      { published_node_ids: ['node-a'], volume_condition: { abnormal: true, message: 'pool tank is DEGRADED' } },
+      { published_node_ids: [], volume_condition: { abnormal: true, message: 'dataset tank/csi/c is missing' } },
+    ]);
+    assert.deepEqual(backend.calls.filter((c) => c.method === 'volumeStates').map((c) => c.args[0]), [[vid('a'), vid('b'), vid('c')]]);
+  });
+
   it('honours max_entries with an opaque token, in ID order', async () => {
     const { svc } = seeded();
     assert.deepEqual(await allVolumeIds(svc, 2), ['a', 'b', 'c', 'd', 'e'].map(vid));
@@ -110,11 +123,14 @@ describe('ListSnapshots', () => {
 
 describe('ControllerGetVolume', () => {
   it('returns the volume with a condition; unknown → NOT_FOUND; missing id → INVALID_ARGUMENT', async () => {
-    const { svc } = seeded();
+    const { backend, svc } = seeded();
     const res = await invoke<ControllerGetVolumeResponse>(svc, 'ControllerGetVolume', { volume_id: vid('c') });
     assert.equal(res.volume?.volume_id, vid('c'));
     assert.deepEqual(res.status?.volume_condition, { abnormal: false, message: 'volume is healthy' });
     await rejects(invoke(svc, 'ControllerGetVolume', { volume_id: vid('z') }), 'NOT_FOUND');
+    backend.states.set(vid('c'), { condition: { abnormal: true, message: 'pool tank is FAULTED' }, publishedNodes: ['node-a'] });
+    const bad = await invoke<ControllerGetVolumeResponse>(svc, 'ControllerGetVolume', { volume_id: vid('c') });
+    assert.deepEqual(bad.status, { published_node_ids: ['node-a'], volume_condition: { abnormal: true, message: 'pool tank is FAULTED' } });
     await rejects(invoke(svc, 'ControllerGetVolume', { volume_id: 'x/y' }), 'NOT_FOUND');
     await rejects(invoke(svc, 'ControllerGetVolume', { volume_id: '' }), 'INVALID_ARGUMENT');
   });

@@ -23,6 +23,10 @@ interface Bind {
 /** An in-memory mount table of bind mounts, with TargetManager's documented semantics. */
 export class FakeTargets implements TargetManager {
   readonly binds = new Map<string, Bind>();
+  /** target → source published through this fake (or seen by isPublished), as HostTargetManager keeps it. */
+  readonly known = new Map<string, string>();
+  /** Paths whose statfs fails (an unmounted dataset mountpoint, say). */
+  readonly statsFail = new Set<string>();
   readonly calls: string[] = [];
   statsResult: VolumeStats = {
     totalBytes: 0n,
@@ -47,7 +51,12 @@ export class FakeTargets implements TargetManager {
   }
   async isPublished(source: string, target: string): Promise<boolean> {
     this.calls.push(`isPublished ${source} ${target}`);
-    return this.binds.get(target)?.source === source;
+    const yes = this.binds.get(target)?.source === source;
+    if (yes) this.known.set(target, source);
+    return yes;
+  }
+  knownSource(target: string): string | undefined {
+    return this.known.get(target);
   }
   async publish(source: string, target: string, readOnly: boolean): Promise<void> {
     this.calls.push(`publish ${source} ${target} ${readOnly ? 'ro' : 'rw'}`);
@@ -56,13 +65,16 @@ export class FakeTargets implements TargetManager {
       throw new DriverError('ALREADY_EXISTS', `${target} is mounted differently`);
     }
     this.binds.set(target, { source, readOnly });
+    this.known.set(target, source);
   }
   async unpublish(target: string): Promise<void> {
     this.calls.push(`unpublish ${target}`);
     this.binds.delete(target);
+    this.known.delete(target);
   }
   async stats(target: string): Promise<VolumeStats> {
     this.calls.push(`stats ${target}`);
+    if (this.statsFail.has(target)) throw new DriverError('NOT_FOUND', `nothing is mounted at ${target}`);
     return this.statsResult;
   }
 }

@@ -113,7 +113,7 @@ export class ScriptedAgent {
       await this.api.patchStatus(PLURAL.volume, v.metadata.name, { deletion: this.volumeDeletion, observedGeneration: gen, message });
       return;
     }
-    if (st.phase === 'Failed' || st.phase === 'Lost') return;
+    if (st.phase === 'Failed' || st.phase === 'Lost' || st.phase === 'Unavailable') return;
     const script = this.volumeCreate;
     if (script === 'silent' && st.phase !== 'Ready') return;
     if (!(await this.ensureFinalizer(PLURAL.volume, v))) return;
