@@ -17,10 +17,11 @@ export class ResourceWriter<T extends { readonly metadata: ObjectMeta }> {
   /** Adds the finalizer; returns the updated object (also applied to the cache for the next read). */
   async addFinalizer(obj: T): Promise<T> {
     const finalizers = [...(obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), FINALIZER];
+    const epoch = this.cache.epoch;
     const raw = await this.api.patch(this.plural, obj.metadata.name, {
       metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers },
     });
-    return this.cache.observe(raw) ?? obj;
+    return this.cache.observe(raw, epoch) ?? obj;
   }
 
   /**
@@ -36,7 +37,8 @@ export class ResourceWriter<T extends { readonly metadata: ObjectMeta }> {
 
   /** Merge patch of status (null removes a field); the result is applied to the cache. */
   async patchStatus(obj: T, status: Record<string, unknown>): Promise<T> {
+    const epoch = this.cache.epoch;
     const raw = await this.api.patchStatus(this.plural, obj.metadata.name, status);
-    return this.cache.observe(raw) ?? obj;
+    return this.cache.observe(raw, epoch) ?? obj;
   }
 }

@@ -7,6 +7,7 @@ import { makeInformer, type KubernetesObject, type KubernetesListObject } from '
 import { DriverError } from '../../domain/errors.js';
 import type { KubeApi, Plural } from './api.js';
 import { GROUP, VERSION } from './resources.js';
+import { WatchOrder } from './watch-order.js';
 
 type Listener<T> = (name: string, obj: T | undefined) => void;
 
@@ -17,18 +18,10 @@ function resourceVersionOf(o: { metadata: object }): string | undefined {
   return typeof rv === 'string' ? rv : undefined;
 }
 
-/**
- * True when resourceVersion `a` is known to be later than `b`. Kubernetes calls them opaque, but an
- * etcd-backed server (and the test fake) hands out increasing integers; anything else is not compared.
- */
-function isLater(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined || !/^[0-9]+$/.test(a) || !/^[0-9]+$/.test(b)) return false;
-  return BigInt(a) > BigInt(b);
-}
-
 export class ResourceCache<T extends { metadata: { name: string } }> {
   private readonly objects = new Map<string, T>();
   private readonly listeners = new Set<Listener<T>>();
+  private readonly order = new WatchOrder();
   private stopped = false;
   /** Set by the first successful list only: an empty cache after a failed list must not read as "no objects". */
   private synced = false;
@@ -49,11 +42,17 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
   async start(): Promise<void> {
     const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const list = await this.api.list(this.plural, this.labelSelector);
-      // Drop objects deleted while the watch was down: the list is the whole truth at this point.
+      // The list is the whole truth at this point (first start, or a relist after 410 Gone): it replaces
+      // every copy, including write answers still waiting for their echo, and drops objects deleted while
+      // the watch was down.
+      this.order.relisted();
       const names = new Set<string>();
       for (const raw of list.items) {
         const obj = this.decode(raw);
-        if (obj) names.add(obj.metadata.name);
+        if (obj === undefined) continue;
+        names.add(obj.metadata.name);
+        this.order.watched(obj.metadata.name, resourceVersionOf(obj));
+        this.set(obj.metadata.name, obj);
       }
       for (const name of [...this.objects.keys()]) if (!names.has(name)) this.set(name, undefined);
       this.synced = true;
@@ -63,13 +62,15 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
     const informer = makeInformer<KubernetesObject>(this.api.kc, path, listFn, this.labelSelector);
     const onObject = (raw: KubernetesObject): void => {
       const obj = this.decode(raw);
-      if (obj) this.setUnlessOlder(obj);
+      if (obj && this.order.watched(obj.metadata.name, resourceVersionOf(obj)) === 'apply') this.set(obj.metadata.name, obj);
     };
     informer.on('add', onObject);
     informer.on('update', onObject);
     informer.on('delete', (raw) => {
       const name = raw.metadata?.name;
-      if (name) this.set(name, undefined);
+      if (name === undefined) return;
+      this.order.deleted(name);
+      this.set(name, undefined);
     });
     informer.on('error', (err: unknown) => {
       this.onError(err);
@@ -84,28 +85,34 @@ export class ResourceCache<T extends { metadata: { name: string } }> {
     await this.informer?.stop();
   }
 
-  /**
-   * Applies an object the caller just wrote, so its own next read sees it before the watch echoes it. The
-   * watch may already have delivered a later version (another writer's change arrived before this write's
-   * answer); that one is kept and returned, else a deletion mark could be overwritten by an older object
-   * and, with no further event to come, never acted on.
-   */
-  observe(raw: unknown): T | undefined {
-    const obj = this.decode(raw);
-    return obj === undefined ? undefined : this.setUnlessOlder(obj);
+  /** Take before sending a write; hand to observe() with its answer. */
+  get epoch(): number {
+    return this.order.epoch;
   }
 
-  /** Stores obj unless the cache already holds a later version of it (a watch event lagging an observed write). */
-  private setUnlessOlder(obj: T): T {
-    const cached = this.objects.get(obj.metadata.name);
-    if (cached !== undefined && isLater(resourceVersionOf(cached), resourceVersionOf(obj))) return cached;
-    this.set(obj.metadata.name, obj);
+  /**
+   * Applies an object the caller just wrote (sent at `epoch`), so its own next read sees it before the
+   * watch echoes it. When the watch already delivered it (or a relist spanned the write), the cached copy
+   * is at least as new and is kept and returned: else a deletion mark could be overwritten by an older
+   * object and, with no further event to come, never acted on. See watch-order.ts.
+   */
+  observe(raw: unknown, epoch: number): T | undefined {
+    const obj = this.decode(raw);
+    if (obj === undefined) return undefined;
+    const name = obj.metadata.name;
+    if (this.order.answered(name, resourceVersionOf(obj), epoch) === 'ignore') return this.objects.get(name) ?? obj;
+    this.set(name, obj);
     return obj;
   }
 
+  /** Stores (or drops) an object; listeners hear of it unless it is the copy already held. */
   private set(name: string, obj: T | undefined): void {
-    if (obj) this.objects.set(name, obj);
-    else if (!this.objects.delete(name)) return;
+    if (obj) {
+      const held = this.objects.get(name);
+      this.objects.set(name, obj);
+      const rv = resourceVersionOf(obj);
+      if (held !== undefined && rv !== undefined && resourceVersionOf(held) === rv) return;
+    } else if (!this.objects.delete(name)) return;
     for (const l of this.listeners) l(name, obj);
   }
 

@@ -38,12 +38,13 @@ async function until(what: string, done: () => boolean): Promise<void> {
 }
 
 test('a late, older copy (a write answer behind the watch) never replaces a newer cached object', async () => {
+  const epoch = cache.epoch;
   const created = await api.create(PLURAL.volume, volume('vol-cache'));
   const patched = await api.patch(PLURAL.volume, 'vol-cache', { spec: { deletionRequested: true } });
   const newer = decodeVolume(patched)!;
   await until('the watch delivers the patch', () => cache.get('vol-cache')?.spec.deletionRequested === true);
   // The create's answer arrives last (as a slow write answer can): the deletion mark must survive.
-  cache.observe(created);
+  cache.observe(created, epoch);
   assert.equal(cache.get('vol-cache')?.spec.deletionRequested, true);
   assert.equal(cache.get('vol-cache')?.metadata.resourceVersion, newer.metadata.resourceVersion);
 });
@@ -57,4 +58,25 @@ test('waitFor resolves on the state asked for and rejects with ABORTED when the 
     cache.waitFor('vol-wait', (v) => v === undefined, AbortSignal.abort()),
     (err: unknown) => err instanceof Error && 'code' in err && err.code === 'ABORTED',
   );
+});
+
+test('after 410 Gone the cache relists: changes made while the watch was down all show, deletions too', async () => {
+  await api.create(PLURAL.volume, volume('vol-gone'));
+  await api.create(PLURAL.volume, volume('vol-kept'));
+  await until('both are cached', () => cache.get('vol-gone') !== undefined && cache.get('vol-kept') !== undefined);
+  // A write answered but not yet echoed is held in the cache; the relist must replace it with the truth.
+  const epoch = cache.epoch;
+  cache.observe({ ...volume('vol-kept'), metadata: { name: 'vol-kept', resourceVersion: 'never-echoed' } }, epoch);
+  // Hold the next watch request back, end the current one, and change things meanwhile.
+  server.inject({ watch: true, passThrough: true, delayMs: 400, times: 1 });
+  const listsOf = (): number => server.requests.count({ method: 'GET', watch: false, path: /zfsvolumes$/ });
+  const lists = listsOf();
+  server.closeWatches();
+  await api.delete(PLURAL.volume, 'vol-gone');
+  await api.patch(PLURAL.volume, 'vol-kept', { spec: { deletionRequested: true } });
+  server.compactHistory();
+  await until('the relist shows the deletion and the patch', () =>
+    cache.get('vol-gone') === undefined && cache.get('vol-kept')?.spec.deletionRequested === true);
+  assert.ok(listsOf() > lists, 'a new list was made');
+  assert.notEqual(cache.get('vol-kept')?.metadata.resourceVersion, 'never-echoed');
 });
