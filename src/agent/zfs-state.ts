@@ -28,6 +28,46 @@ export async function assertPresent(zfs: Zfs, parent: string, signal?: AbortSign
 }
 
 /**
+ * Whether `name` is proven absent: one listing of its container (`zfs get -d 1`) shows the container
+ * present and `name` not in it. Asking for the name and then, in a second command, for the container
+ * proves nothing: a parent renamed back in between (seen on zfs-fuse, issue #7) makes "child not found,
+ * parent present" true of a child that exists. Throws UNAVAILABLE when the pool or the container is missing.
+ */
+async function provenAbsent(zfs: Zfs, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
+  let listing;
+  try {
+    listing = await zfs.get([container], ['type'], { depth: 1 }, signal);
+  } catch (err) {
+    if (!isZfsError(err, 'not_found')) throw err;
+    await assertPresent(zfs, container, signal);
+    throw new AgentError('ABORTED', `${container} was missing and is back; checking again`);
+  }
+  return !listing.some((d) => d.name === name);
+}
+
+/** Absence of a dataset or snapshot, proven; it being there after all is ABORTED (the caller retries). */
+async function assertGone(zfs: Zfs, parent: string, name: string, signal?: AbortSignal): Promise<void> {
+  const at = name.indexOf('@');
+  if (at >= 0) {
+    const dataset = name.slice(0, at);
+    let gone: boolean;
+    try {
+      gone = await provenAbsent(zfs, dataset, name, signal);
+    } catch (err) {
+      if (!(err instanceof AgentError && err.code === 'UNAVAILABLE')) throw err;
+      // No dataset: its snapshots are gone with it, if the parent proves the dataset is.
+      await assertPresent(zfs, parent, signal);
+      gone = await provenAbsent(zfs, parent, dataset, signal);
+    }
+    if (!gone) throw new AgentError('ABORTED', `${name} appeared while its absence was checked; checking again`);
+    return;
+  }
+  if (!(await provenAbsent(zfs, parent, name, signal))) {
+    throw new AgentError('ABORTED', `${name} appeared while its absence was checked; checking again`);
+  }
+}
+
+/**
  * The volume this driver made at `dataset` for `volumeId`, or undefined when it is proven gone.
  * Something else at that name is FAILED_PRECONDITION: it is never touched (the `owns()` rule, §3.1).
  */
@@ -40,6 +80,7 @@ export async function inspectVolume(
   } catch (err) {
     if (!isZfsError(err, 'not_found')) throw err;
     await assertPresent(zfs, parent, signal);
+    await assertGone(zfs, parent, dataset, signal);
     return undefined;
   }
   const record = info && info.props.get(P.managed) === 'true' ? decodeVolume(info) : undefined;
@@ -59,6 +100,7 @@ export async function inspectSnapshot(
   } catch (err) {
     if (!isZfsError(err, 'not_found')) throw err;
     await assertPresent(zfs, parent, signal);
+    await assertGone(zfs, parent, zfsName, signal);
     return false;
   }
   if (info?.props.get(P.managed) !== 'true' || info.props.get(P.snapshotId) !== snapshotId) {

@@ -3,7 +3,7 @@
  * that can be parsed and inspected. Control lines (if/range/with/else/end/define) are dropped, so every branch
  * is kept; whole-line `toYaml`/`include ... | nindent N` actions become a unique placeholder key at that indent;
  * inline actions are evaluated when they use the common subset below (.Values paths, variables, include of
- * helper defines, printf, default, join, trimSuffix, eq, not, quote), otherwise replaced by MASKED.
+ * helper defines, printf, default, join, trimSuffix, trunc, contains, eq, not, quote), otherwise replaced by MASKED.
  */
 
 export const MASKED = 'MASKED';
@@ -104,6 +104,8 @@ const FUNCS: Record<string, (args: Value[], scope: Scope) => Value> = {
     let i = 0;
     return str(fmt).replace(/%[sdv]/g, () => str(rest[i++]));
   },
+  trunc: ([n, s]) => str(s).slice(0, Number(n)),
+  contains: ([sub, s]) => str(s).includes(str(sub)),
   eq: ([a, b]) => a === b,
   ne: ([a, b]) => a !== b,
   not: ([v]) => !truthy(v),

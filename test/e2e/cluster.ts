@@ -14,7 +14,8 @@ import { KubeApi } from '../../src/store/kube/api.js';
 import { decodeSnapshot, decodeVolume } from '../../src/store/kube/decode.js';
 import { NODE_LABEL, PLURAL, type ZfsSnapshot, type ZfsVolume } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
-import { startKubeTarget, type KubeTarget } from '../k8s/fake-apiserver/index.js';
+import { enforceChartAuthority } from '../k8s/chart-authority.js';
+import { fakeKubeConfig, startKubeTarget, type KubeTarget } from '../k8s/fake-apiserver/index.js';
 import { unmountBelow } from '../support/pool.js';
 import { createNodePool, type NodePool } from './pools.js';
 import { ServeProcess } from './processes.js';
@@ -76,12 +77,21 @@ export class E2eCluster {
     this.onCleanup(() => removeClusterObjects(this.target, names));
     await applyCrds(this.target);
     await ensureCoreNodes(this.target, names);
-    const kubeconfig = join(this.dir, 'kubeconfig');
-    await writeFile(kubeconfig, this.target.kc.exportConfig(), { mode: 0o600 });
+    // On the fake, every process runs as the identity the chart gives it, under the chart's RBAC and
+    // admission policy: what the code needs and the chart does not grant fails here (issue #7 part 1).
+    const fake = this.target.fake;
+    const authority = fake === undefined ? undefined : enforceChartAuthority(fake);
+    const kubeconfigFor = async (who: string, token: string | undefined): Promise<string> => {
+      const file = join(this.dir, `kubeconfig-${who}`);
+      const kc = fake === undefined || token === undefined ? this.target.kc : fakeKubeConfig(fake, token);
+      await writeFile(file, kc.exportConfig(), { mode: 0o600 });
+      return file;
+    };
     [this.a, this.b] = await Promise.all([
-      this.node('a', names[0] ?? '', options.sizeA ?? '128M', kubeconfig),
-      this.node('b', names[1] ?? '', options.sizeB ?? '1G', kubeconfig),
+      this.node('a', names[0] ?? '', options.sizeA ?? '128M', await kubeconfigFor('a', authority?.nodeToken(names[0]))),
+      this.node('b', names[1] ?? '', options.sizeB ?? '1G', await kubeconfigFor('b', authority?.nodeToken(names[1]))),
     ]);
+    const kubeconfig = await kubeconfigFor('controller', authority?.controllerToken);
     const endpoint = `unix://${join(this.dir, 'controller.sock')}`;
     this.controller = new ServeProcess('controller', endpoint, [
       '--mode', 'controller', '--endpoint', endpoint, '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,

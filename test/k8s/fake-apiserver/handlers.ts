@@ -10,7 +10,7 @@ import type { ResourceType } from './resources.js';
 import type { Route } from './routes.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
 import { badRequest, methodNotAllowed, unsupportedMediaType, invalid } from './status.js';
-import type { DeletePreconditions, ObjectStore } from './store.js';
+import type { Admit, DeletePreconditions, ObjectStore } from './store.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -18,6 +18,8 @@ export interface ApiRequest {
   readonly query: URLSearchParams;
   readonly contentType: string;
   readonly body: string;
+  /** Validating admission for this request's writes (none: everything is admitted). */
+  readonly admit?: Admit | undefined;
 }
 
 export interface ApiResponse {
@@ -102,7 +104,7 @@ function collectionVerb(store: ObjectStore, req: ApiRequest): ApiResponse {
     if (type.namespaced && bodyNs !== undefined && bodyNs !== '' && bodyNs !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    return { status: 201, body: store.create(type, namespace, obj) };
+    return { status: 201, body: store.create(type, namespace, obj, req.admit) };
   }
   throw methodNotAllowed(req.method);
 }
@@ -116,16 +118,16 @@ function itemVerb(store: ObjectStore, req: ApiRequest & { route: { kind: 'item' 
     case 'PUT': {
       const obj = objectBody(req.body);
       checkUrlName(req, obj);
-      return { status: 200, body: store.update(type, namespace, name, obj, { status, requireResourceVersion: type.requireResourceVersionOnUpdate }) };
+      return { status: 200, body: store.update(type, namespace, name, obj, { status, requireResourceVersion: type.requireResourceVersionOnUpdate, admit: req.admit }) };
     }
     case 'PATCH': {
       const patched = applyPatch(type, store.get(type, namespace, name), req.contentType, req.body);
       checkUrlName(req, patched);
-      return { status: 200, body: store.update(type, namespace, name, patched, { status, requireResourceVersion: false }) };
+      return { status: 200, body: store.update(type, namespace, name, patched, { status, requireResourceVersion: false, admit: req.admit }) };
     }
     case 'DELETE': {
       if (status) throw methodNotAllowed(req.method);
-      const result = store.delete(type, namespace, name, deletePreconditions(req.body));
+      const result = store.delete(type, namespace, name, deletePreconditions(req.body), req.admit);
       if (!result.removed) return { status: 200, body: result.object };
       // Custom resources answer an immediate delete with a Success Status (no ReturnDeletedObject).
       const uid = stringAt(metadataOf(result.object), 'uid') ?? '';

@@ -12,3 +12,7 @@ export {
 export type { Fault, FaultSpec, RequestFilter, RequestRecord } from './faults.js';
 export type { Json, JsonObject } from './json.js';
 export { startKubeTarget, type KubeTarget } from './kube-target.js';
+export { ADMIN, NODE_NAME_EXTRA, serviceAccountUser, type UserInfo } from './identity.js';
+export { RbacAuthorizer } from './rbac.js';
+export { AdmissionPolicies } from './admission.js';
+export { CrdRules } from './crd-rules.js';

@@ -9,11 +9,12 @@ export interface KubeEndpoint {
   readonly token: string;
 }
 
-export function fakeKubeConfig(server: KubeEndpoint): KubeConfig {
+/** `token` overrides the endpoint's (administrator) token, to act as another identity. */
+export function fakeKubeConfig(server: KubeEndpoint, token = server.token): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'fake', server: server.url, skipTLSVerify: true }],
-    users: [{ name: 'fake', token: server.token }],
+    users: [{ name: 'fake', token }],
     contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
     currentContext: 'fake',
   });

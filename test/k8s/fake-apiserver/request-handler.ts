@@ -1,12 +1,18 @@
 /**
- * One HTTP request from arrival to answer: bearer-token check, injected faults, routing, then a verb,
+ * One HTTP request from arrival to answer: injected faults, bearer-token authentication, routing, RBAC,
+ * then a verb (with validating admission on writes),
  * a watch stream or a discovery document. Every failure leaves as a Kubernetes Status with its HTTP code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { admitFor, authorize } from './access.js';
+import type { AdmissionPolicies } from './admission.js';
+import type { CrdRules } from './crd-rules.js';
 import { discoveryDocument } from './discovery.js';
 import type { FaultInjector, RequestLog } from './faults.js';
 import { handleApiRequest, selectorFromQuery, timeoutParam } from './handlers.js';
+import type { Identities } from './identity.js';
 import type { JsonObject } from './json.js';
+import type { RbacAuthorizer } from './rbac.js';
 import type { ResourceRegistry } from './resources.js';
 import { resolveRoute } from './routes.js';
 import { ApiError, badRequest, internal, unauthorized } from './status.js';
@@ -18,7 +24,13 @@ export interface HandlerDeps {
   readonly store: ObjectStore;
   readonly faults: FaultInjector;
   readonly requests: RequestLog;
-  readonly token: string;
+  readonly identities: Identities;
+  /** RBAC to enforce; none: every authenticated user may do anything. */
+  readonly rbac: () => RbacAuthorizer | undefined;
+  /** ValidatingAdmissionPolicies to enforce; none: every write is admitted. */
+  readonly admission: () => AdmissionPolicies | undefined;
+  /** CRD validation rules to enforce; none: only the structural checks of object-rules.ts. */
+  readonly crdRules: () => CrdRules | undefined;
   readonly bookmarkIntervalMs: () => number;
   readonly watches: Set<OpenWatch>;
 }
@@ -80,7 +92,8 @@ async function serve(deps: HandlerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
   try {
-    if (req.headers.authorization !== `Bearer ${deps.token}`) throw unauthorized();
+    const user = deps.identities.authenticate(req.headers.authorization);
+    if (user === undefined) throw unauthorized();
     const body = await readBody(req);
     const route = resolveRoute(deps.registry, url.pathname);
     if (route.kind === 'discovery') {
@@ -89,6 +102,7 @@ async function serve(deps: HandlerDeps, req: IncomingMessage, res: ServerRespons
       send(res, 200, discoveryDocument(deps.registry, route.root, route.apiVersion));
       return;
     }
+    authorize(deps.rbac(), user, method, watch, route);
     if (watch && method === 'GET' && route.kind === 'collection') {
       const watchReq = {
         type: route.type, namespace: route.namespace, selector: selectorFromQuery(route.type, url.searchParams),
@@ -102,7 +116,7 @@ async function serve(deps: HandlerDeps, req: IncomingMessage, res: ServerRespons
       return;
     }
     const contentType = req.headers['content-type'] ?? 'application/json';
-    const answer = handleApiRequest(deps.store, { method, route, query: url.searchParams, contentType, body });
+    const answer = handleApiRequest(deps.store, { method, route, query: url.searchParams, contentType, body, admit: admitFor(deps.crdRules(), deps.admission(), user, route) });
     log(answer.status);
     send(res, answer.status, answer.body);
   } catch (err) {

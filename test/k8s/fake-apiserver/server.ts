@@ -5,13 +5,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AdmissionPolicies } from './admission.js';
+import { chartCrdRules } from './chart-crds.js';
+import type { CrdRules } from './crd-rules.js';
 import { FaultInjector, RequestLog, type Fault, type FaultSpec } from './faults.js';
+import { ADMIN, Identities, type UserInfo } from './identity.js';
 import { clone, stringAt, type JsonObject } from './json.js';
 import { metadataOf } from './object-rules.js';
 import { createRequestHandler } from './request-handler.js';
 import {
   BUILTIN_RESOURCES, ResourceRegistry, ZFS_CSI_RESOURCES, type ResourceType, type ResourceTypeSpec,
 } from './resources.js';
+import type { RbacAuthorizer } from './rbac.js';
 import { ObjectStore } from './store.js';
 import { WatchHub } from './watch-hub.js';
 import type { OpenWatch } from './watch-stream.js';
@@ -19,7 +24,7 @@ import type { OpenWatch } from './watch-stream.js';
 export interface FakeApiServerOptions {
   /** Types to serve; default: ZfsVolume/ZfsSnapshot/ZfsNode plus core events and coordination leases. */
   readonly resources?: readonly ResourceTypeSpec[];
-  /** The bearer token clients must send; default 'fake-token'. */
+  /** The administrator's bearer token (system:masters); default 'fake-token'. */
   readonly token?: string;
   /** Change events kept for watch resume and continued lists; default 1000. */
   readonly historyLimit?: number;
@@ -27,6 +32,8 @@ export interface FakeApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** The resourceVersion the clock starts at; default 1000. */
   readonly initialResourceVersion?: number;
+  /** Enforce the x-kubernetes-validations of the chart's CRDs; default true. */
+  readonly crdValidation?: boolean;
 }
 
 export class FakeApiServer {
@@ -35,6 +42,13 @@ export class FakeApiServer {
   readonly faults = new FaultInjector();
   readonly requests = new RequestLog();
   readonly token: string;
+  readonly identities = new Identities();
+  /** RBAC enforced on every request when set (see rbac.ts); unset: any authenticated user may do anything. */
+  rbac: RbacAuthorizer | undefined;
+  /** ValidatingAdmissionPolicies enforced on writes when set (see admission.ts). */
+  admission: AdmissionPolicies | undefined;
+  /** CRD validation rules (x-kubernetes-validations) enforced on writes when set (see crd-rules.ts). */
+  crdRules: CrdRules | undefined;
   /** Settable while running; applies to watches opened afterwards. */
   bookmarkIntervalMs: number;
   readonly #watches = new Set<OpenWatch>();
@@ -46,10 +60,13 @@ export class FakeApiServer {
     const initialRv = options.initialResourceVersion ?? 1000;
     this.store = new ObjectStore(new WatchHub(options.historyLimit ?? 1000, initialRv), initialRv);
     this.token = options.token ?? 'fake-token';
+    this.identities.add(this.token, ADMIN);
+    this.crdRules = options.crdValidation === false ? undefined : chartCrdRules();
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 1000;
     for (const spec of options.resources ?? [...ZFS_CSI_RESOURCES, ...BUILTIN_RESOURCES]) this.registry.register(spec);
     this.#http = createServer(createRequestHandler({
-      registry: this.registry, store: this.store, faults: this.faults, requests: this.requests, token: this.token,
+      registry: this.registry, store: this.store, faults: this.faults, requests: this.requests, identities: this.identities,
+      rbac: () => this.rbac, admission: () => this.admission, crdRules: () => this.crdRules,
       bookmarkIntervalMs: () => this.bookmarkIntervalMs, watches: this.#watches,
     }));
     this.#http.on('connection', (socket) => {
@@ -102,6 +119,12 @@ export class FakeApiServer {
   peek(plural: string, name: string, namespace?: string): JsonObject | undefined {
     const type = this.#typeByPlural(plural);
     return this.store.list(type, namespace).find(([, o]) => stringAt(metadataOf(o), 'name') === name)?.[1];
+  }
+
+  /** Accepts `token` as `user` (e.g. a service account's pod-bound token); returns the token. */
+  addIdentity(token: string, user: UserInfo): string {
+    this.identities.add(token, user);
+    return token;
   }
 
   /** Adds a fault for the next matching requests (see FaultSpec). */

@@ -12,8 +12,12 @@ import type { ResourceType } from './resources.js';
 import { alreadyExists, conflict, internal, invalid, notFound } from './status.js';
 import type { ChangeType, WatchHub } from './watch-hub.js';
 
+/** Validating admission of one write: throws to refuse it (see admission.ts). */
+export type Admit = (operation: 'CREATE' | 'UPDATE' | 'DELETE', oldObject: JsonObject | null, object: JsonObject | null) => void;
+
 export interface UpdateOptions {
   readonly status: boolean;
+  readonly admit?: Admit | undefined;
   /** PUT of a custom resource must name the resourceVersion it replaces. */
   readonly requireResourceVersion: boolean;
 }
@@ -100,7 +104,7 @@ export class ObjectStore {
     }
   }
 
-  create(type: ResourceType, namespace: string | undefined, body: JsonObject): JsonObject {
+  create(type: ResourceType, namespace: string | undefined, body: JsonObject, admit?: Admit): JsonObject {
     const meta = metadataOf(body);
     if (stringAt(meta, 'resourceVersion') !== undefined && meta['resourceVersion'] !== '') {
       throw internal('resourceVersion should not be set on objects to be created');
@@ -113,6 +117,7 @@ export class ObjectStore {
     if (name === '') throw invalid(type, '', 'metadata.name: Required value: name or generateName is required');
     if (this.#bucket(type).has(objectKey(namespace, name))) throw alreadyExists(type, name);
     const obj = prepareCreate(type, body, { name, namespace, uid: randomUUID(), now: nowRfc3339() });
+    admit?.('CREATE', null, clone(obj));
     return this.#write(type, 'ADDED', obj, undefined);
   }
 
@@ -129,6 +134,7 @@ export class ObjectStore {
     }
     const next = opts.status ? prepareStatusUpdate(old, body) : prepareUpdate(type, old, body);
     metadataOf(next)['resourceVersion'] = oldRv ?? '';
+    opts.admit?.('UPDATE', clone(old), clone(next));
     if (isDeleting(old) && finalizersOf(next).length === 0) {
       // Emptying the finalizers of an object marked for deletion deletes it (registry errEmptiedFinalizers).
       return this.#write(type, 'DELETED', next, clone(old));
@@ -138,7 +144,7 @@ export class ObjectStore {
     return this.#write(type, 'MODIFIED', next, clone(old));
   }
 
-  delete(type: ResourceType, namespace: string | undefined, name: string, pre: DeletePreconditions): DeleteResult {
+  delete(type: ResourceType, namespace: string | undefined, name: string, pre: DeletePreconditions, admit?: Admit): DeleteResult {
     const old = this.#existing(type, namespace, name);
     const meta = metadataOf(clone(old));
     const uid = stringAt(meta, 'uid') ?? '';
@@ -149,6 +155,7 @@ export class ObjectStore {
     if (pre.resourceVersion !== undefined && pre.resourceVersion !== rv) {
       throw conflict(type, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rv}`);
     }
+    admit?.('DELETE', clone(old), null);
     if (finalizersOf(old).length > 0) {
       if (isDeleting(old)) return { removed: false, object: clone(old) };
       return { removed: false, object: this.#write(type, 'MODIFIED', markDeleting(old, nowRfc3339()), clone(old)) };

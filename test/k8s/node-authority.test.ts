@@ -1,0 +1,111 @@
+/**
+ * Issue #7 part 1: a node agent cannot cause destruction on a node that is not its own. The fake API server
+ * enforces the chart's own RBAC and ValidatingAdmissionPolicy (rendered from charts/zfs-csi), with CEL
+ * evaluated for real; each identity below is what a cluster hands that pod.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { KubeApi, KubeError } from '../../src/store/kube/api.js';
+import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
+import { renderTemplate } from '../chart/chart.js';
+import { enforceChartAuthority, type ChartAuthority } from './chart-authority.js';
+import { FakeApiServer, fakeKubeConfig } from './fake-apiserver/index.js';
+
+let server: FakeApiServer;
+let authority: ChartAuthority;
+let admin: KubeApi;
+let controller: KubeApi;
+let nodeA: KubeApi;
+let nodeB: KubeApi;
+let unbound: KubeApi;
+
+before(async () => {
+  server = await FakeApiServer.start();
+  authority = enforceChartAuthority(server);
+  const as = (token: string): KubeApi => new KubeApi(fakeKubeConfig(server, token));
+  admin = new KubeApi(fakeKubeConfig(server));
+  controller = as(authority.controllerToken);
+  nodeA = as(authority.nodeToken('node-a'));
+  nodeB = as(authority.nodeToken('node-b'));
+  unbound = as(authority.nodeToken(undefined));
+});
+after(() => server.close());
+
+let seq = 0;
+/** A ZfsVolume of `node` as the controller writes it, with the agent's finalizer already on. */
+async function volumeOf(node: string): Promise<string> {
+  const id = `vol-${node}-${++seq}`;
+  await controller.create(PLURAL.volume, {
+    apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name: id, labels: { [NODE_LABEL]: node }, finalizers: [FINALIZER] },
+    spec: { csiName: `pvc-${id}`, volumeId: id, nodeName: node, parentDataset: 'tank/csi', requestedBytes: '1048576', properties: {}, quotaType: 'refquota', thin: true },
+  });
+  return id;
+}
+
+async function refused(write: Promise<unknown>, status: number, text: RegExp): Promise<void> {
+  await assert.rejects(write, (err: unknown) => {
+    assert.ok(err instanceof KubeError, String(err));
+    assert.equal(err.httpStatus, status, err.message);
+    assert.match(err.message, text);
+    return true;
+  });
+}
+
+const deletionRequested = async (id: string): Promise<unknown> =>
+  ((await admin.get(PLURAL.volume, id)) as { spec: { deletionRequested?: boolean } } | undefined)?.spec.deletionRequested;
+
+test('node-a cannot mark a node-b volume for deletion, nor write its status or finalizers', async () => {
+  const id = await volumeOf('node-b');
+  await refused(nodeA.patch(PLURAL.volume, id, { spec: { deletionRequested: true } }), 403, /may write only the resources of its own node; this one belongs to node-b/);
+  await refused(nodeA.patchStatus(PLURAL.volume, id, { phase: 'Deleting' }), 403, /belongs to node-b/);
+  await refused(nodeA.patch(PLURAL.volume, id, { metadata: { finalizers: [] } }), 403, /belongs to node-b/);
+  await refused(nodeA.delete(PLURAL.volume, id), 403, /cannot delete resource "zfsvolumes"/);
+  assert.equal(await deletionRequested(id), undefined, 'the mark never reached the store');
+});
+
+test('node-a cannot move a volume onto its node or relabel it, and cannot write its own volume spec', async () => {
+  const theirs = await volumeOf('node-b');
+  // The CRD's rule answers first (validation runs before admission), for every writer.
+  await refused(nodeA.patch(PLURAL.volume, theirs, { spec: { nodeName: 'node-a' } }), 422, /spec\.nodeName: .*nodeName is immutable/);
+  await refused(controller.patch(PLURAL.volume, theirs, { spec: { nodeName: 'node-a' } }), 422, /nodeName is immutable/);
+  await refused(nodeA.patch(PLURAL.volume, theirs, { metadata: { labels: { [NODE_LABEL]: 'node-a' } } }), 403, /belongs to node-b/);
+  const mine = await volumeOf('node-a');
+  await refused(nodeA.patch(PLURAL.volume, mine, { spec: { deletionRequested: true } }), 403, /only its own finalizer/);
+  await refused(nodeA.patch(PLURAL.volume, mine, { metadata: { labels: { [NODE_LABEL]: 'node-b' } } }), 403, /only its own finalizer/);
+  await refused(nodeA.patch(PLURAL.volume, mine, { metadata: { finalizers: [FINALIZER, 'example.com/other'] } }), 403, /only its own finalizer/);
+  assert.equal(await deletionRequested(mine), undefined);
+});
+
+test('a node agent does its own work: its finalizer, its status, its ZfsNode', async () => {
+  const id = await volumeOf('node-a');
+  await nodeA.patchStatus(PLURAL.volume, id, { phase: 'Ready' });
+  await nodeA.patch(PLURAL.volume, id, { metadata: { finalizers: [] } });
+  await nodeA.patch(PLURAL.volume, id, { metadata: { finalizers: [FINALIZER] } });
+  await nodeA.create(PLURAL.node, { apiVersion: API_VERSION, kind: 'ZfsNode', metadata: { name: 'node-a' }, spec: {} });
+  await nodeA.patchStatus(PLURAL.node, 'node-a', { agentVersion: 'test' });
+  await refused(nodeA.create(PLURAL.node, { apiVersion: API_VERSION, kind: 'ZfsNode', metadata: { name: 'node-b' }, spec: {} }), 403, /belongs to node-b/);
+  await nodeB.create(PLURAL.node, { apiVersion: API_VERSION, kind: 'ZfsNode', metadata: { name: 'node-b' }, spec: {} });
+  await refused(nodeA.patchStatus(PLURAL.node, 'node-b', { agentVersion: 'forged' }), 403, /belongs to node-b/);
+});
+
+test('the node agents cannot create volumes, and a token without the node claim writes nothing', async () => {
+  await refused(nodeA.create(PLURAL.volume, {
+    apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name: 'vol-forged' },
+    spec: { csiName: 'x', volumeId: 'vol-forged', nodeName: 'node-a', parentDataset: 'tank/csi', requestedBytes: '1', properties: {}, quotaType: 'refquota', thin: true },
+  }), 403, /cannot create resource "zfsvolumes"/);
+  const id = await volumeOf('node-a');
+  await refused(unbound.patchStatus(PLURAL.volume, id, { phase: 'Ready' }), 403, /pod-bound ServiceAccount token that names its node/);
+  assert.ok((await unbound.list(PLURAL.volume)).items.length > 0, 'reading is still allowed');
+});
+
+test('the controller records intent for any node: deletionRequested on a node-b volume is its call', async () => {
+  const id = await volumeOf('node-b');
+  await controller.patch(PLURAL.volume, id, { spec: { deletionRequested: true } });
+  assert.equal(await deletionRequested(id), true);
+});
+
+test('the chart ships the policy with a Deny binding (a policy without one enforces nothing)', () => {
+  assert.deepEqual(authority.policies.policyNames, ['zfs-csi-node-authority']);
+  const binding = renderTemplate('admission-node.yaml').find((d) => d['kind'] === 'ValidatingAdmissionPolicyBinding');
+  assert.deepEqual((binding?.['spec'] as { validationActions?: unknown } | undefined)?.validationActions, ['Deny']);
+});
