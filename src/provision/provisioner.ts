@@ -1,5 +1,6 @@
 import type { SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js';
 import { ZfsError } from '../zfs/errors.js';
+import { onExisting } from './reachable.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { expandProps, helperProps, helperSnapshotName, snapshotProps, volumeProps } from './build.js';
 import { decodePool, decodeSnapshot, decodeVolume, type PoolView } from './decode.js';
@@ -52,8 +53,8 @@ export class Provisioner {
     const props = volumeProps(spec, mountpoint);
     try {
       if (!source) await this.deps.zfs.create(dataset, props, signal);
-      else if (source.kind === 'snapshot') await this.deps.zfs.clone(source.snapshot.zfsName, dataset, props, signal);
-      else await this.cloneVolume(source.volume, dataset, spec.id, props, signal);
+      else if (source.kind === 'snapshot') await onExisting(this.deps.zfs, spec.parent, () => this.deps.zfs.clone(source.snapshot.zfsName, dataset, props, signal), signal);
+      else await onExisting(this.deps.zfs, spec.parent, () => this.cloneVolume(source.volume, dataset, spec.id, props, signal), signal);
     } catch (err) {
       // A retry after a crash finds the complete object made by the first attempt (props set atomically).
       if (!(err instanceof ZfsError && err.kind === 'exists')) throw err;
@@ -92,7 +93,7 @@ export class Provisioner {
   }
 
   async expandVolume(record: VolumeRecord, bytes: bigint, signal: AbortSignal): Promise<VolumeRecord> {
-    await this.deps.zfs.set(record.dataset, expandProps(record, bytes), signal);
+    await onExisting(this.deps.zfs, record.parent, () => this.deps.zfs.set(record.dataset, expandProps(record, bytes), signal), signal);
     return { ...record, capacityBytes: bytes };
   }
 
@@ -100,7 +101,7 @@ export class Provisioner {
     const zfsName = `${source.dataset}@${spec.id}`;
     const created = this.clock();
     try {
-      await this.deps.zfs.snapshot(zfsName, snapshotProps(spec, source, created), signal);
+      await onExisting(this.deps.zfs, source.parent, () => this.deps.zfs.snapshot(zfsName, snapshotProps(spec, source, created), signal), signal);
     } catch (err) {
       if (!(err instanceof ZfsError && err.kind === 'exists')) throw err;
       const [info] = await this.deps.zfs.get([zfsName], SCAN_PROPS, {}, signal);
@@ -121,7 +122,9 @@ export class Provisioner {
     if (binds.length > 0) {
       throw new ProvisionError('FAILED_PRECONDITION', `volume ${record.id} is in use: published at ${binds.length} target(s)`);
     }
-    const infos = await this.deps.zfs.get([record.dataset], ['type'], { depth: 1 }, signal);
+    // Gone already (pool and parent present): deleted as far as the CO is concerned.
+    const infos = await onExisting(this.deps.zfs, record.parent, () => this.deps.zfs.get([record.dataset], ['type'], { depth: 1 }, signal), signal, () => undefined);
+    if (infos === undefined) return 'destroyed';
     const hasSnapshots = infos.some((i) => i.props.get('type') === 'snapshot');
     if (!hasSnapshots) {
       try {
@@ -150,7 +153,9 @@ export class Provisioner {
    * Callers sweep afterwards when the snapshot's volume is retired: it may hold nothing else now.
    */
   async deleteSnapshot(record: SnapshotRecord, signal: AbortSignal): Promise<void> {
-    await ignoreKind('not_found', this.deps.zfs.destroy(record.zfsName, { defer: true }, signal));
+    const dataset = record.zfsName.slice(0, record.zfsName.indexOf('@'));
+    const parent = dataset.slice(0, dataset.lastIndexOf('/'));
+    await onExisting(this.deps.zfs, parent, () => this.deps.zfs.destroy(record.zfsName, { defer: true }, signal), signal, () => undefined);
   }
 }
 
