@@ -86,7 +86,7 @@ cleanup() {
 start_driver() {
   mkdir -p "$RUN_DIR" "$DEMO_DIR" "$TARGETS"
   node "$MAIN" serve --mode standalone --endpoint "$ENDPOINT" --node-id demo-node \
-    --parent "$PARENT" --mount-root "$MOUNT_ROOT" >"$LOG" 2>&1 &
+    --parent "$PARENT" --mount-root "$MOUNT_ROOT" --publish-root "$TARGETS" >"$LOG" 2>&1 &
   DRIVER_PID=$!
   echo "$DRIVER_PID" >"$PID_FILE"
   echo "driver pid $DRIVER_PID, log $LOG"

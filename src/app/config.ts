@@ -13,6 +13,8 @@ export interface Config {
   readonly nodeId: string;
   readonly parents: readonly string[];
   readonly mountRoot: string;
+  /** NodePublishVolume targets (and the paths of the other node calls) must lie below one of these. */
+  readonly publishRoots: readonly string[];
   readonly zfsCommand: string;
   readonly zpoolCommand: string;
   readonly zfsPrefix: readonly string[];
@@ -22,6 +24,8 @@ export interface Config {
   /** Seconds between the node's pool-health reads (NodeGetVolumeStats reads the last one). */
   readonly healthIntervalSeconds: number;
   readonly kubeconfig: string | undefined;
+  /** Controller mode: run the driver's own loops only while holding the leader Lease. */
+  readonly leaderElection: boolean;
   readonly metricsAddress: string | undefined;
 }
 
@@ -32,6 +36,7 @@ export const SERVE_FLAGS = {
   'node-id': { env: 'ZFS_CSI_NODE_ID', help: 'this node\'s ID (Kubernetes: the node name)' },
   parent: { env: 'ZFS_CSI_PARENTS', help: 'parent dataset for volumes; repeat (env: comma-separated)' },
   'mount-root': { env: 'ZFS_CSI_MOUNT_ROOT', help: 'where datasets are mounted (default /var/lib/zfs-csi/mounts)' },
+  'publish-root': { env: 'ZFS_CSI_PUBLISH_ROOTS', help: 'publish targets must lie below it; repeat (env: comma-separated; default /var/lib/kubelet)' },
   'zfs-command': { env: 'ZFS_CSI_ZFS_COMMAND', help: 'absolute path of zfs (default /sbin/zfs)' },
   'zpool-command': { env: 'ZFS_CSI_ZPOOL_COMMAND', help: 'absolute path of zpool (default /sbin/zpool)' },
   'zfs-prefix': { env: 'ZFS_CSI_ZFS_PREFIX', help: 'argv run before zfs/zpool/mount, e.g. "chroot /host"' },
@@ -39,6 +44,7 @@ export const SERVE_FLAGS = {
   'driver-name': { env: 'ZFS_CSI_DRIVER_NAME', help: 'CSI driver name (default zfs.csi.dev)' },
   'sweep-interval': { env: 'ZFS_CSI_SWEEP_INTERVAL', help: 'seconds between sweeps of retired data (default 600)' },
   'health-interval': { env: 'ZFS_CSI_HEALTH_INTERVAL', help: 'seconds between pool-health reads for volume conditions (default 30)' },
+  'leader-election': { env: 'ZFS_CSI_LEADER_ELECTION', help: 'controller mode: true | false, run the driver\'s loops only in the Lease holder (default true)' },
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig outside a cluster (controller and node modes)' },
   'metrics-address': { env: 'ZFS_CSI_METRICS_ADDRESS', help: 'host:port for /metrics, /healthz, /readyz' },
 } as const;
@@ -56,7 +62,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   let values: Record<string, string | string[] | undefined> = {};
   try {
     const options = Object.fromEntries(
-      Object.keys(SERVE_FLAGS).map((k) => [k, { type: 'string' as const, multiple: k === 'parent' }]),
+      Object.keys(SERVE_FLAGS).map((k) => [k, { type: 'string' as const, multiple: k === 'parent' || k === 'publish-root' }]),
     );
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -71,6 +77,11 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!mode || !(MODES as readonly string[]).includes(mode)) problems.push(`--mode must be one of ${MODES.join(', ')} (got ${mode ?? 'nothing'})`);
   const socketPath = parseEndpoint(get('endpoint') ?? 'unix:///run/zfs-csi/csi.sock', problems);
   const parents = parentList(values['parent'], env[SERVE_FLAGS.parent.env]);
+  const publishRoots = parentList(values['publish-root'], env[SERVE_FLAGS['publish-root'].env]);
+  if (publishRoots.length === 0) publishRoots.push(DEFAULT_PUBLISH_ROOT);
+  for (const r of publishRoots) {
+    if (!isAbsolute(r) || r === '/' || r.split('/').includes('..')) problems.push(`--publish-root must be an absolute directory other than / (got ${JSON.stringify(r)})`);
+  }
   const needsNode = mode === 'standalone' || mode === 'node';
   const nodeId = get('node-id') ?? '';
   if (needsNode && nodeId === '') problems.push('--node-id is required in standalone and node modes');
@@ -86,6 +97,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!Number.isInteger(sweep) || sweep < 1) problems.push('--sweep-interval must be a whole number of seconds ≥ 1');
   const health = Number(get('health-interval') ?? '30');
   if (!Number.isInteger(health) || health < 1) problems.push('--health-interval must be a whole number of seconds ≥ 1');
+  const leaderElection = get('leader-election') ?? 'true';
+  if (leaderElection !== 'true' && leaderElection !== 'false') problems.push('--leader-election must be true or false');
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: mode as Mode,
@@ -93,6 +106,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     nodeId,
     parents,
     mountRoot,
+    publishRoots,
     zfsCommand,
     zpoolCommand,
     zfsPrefix: (get('zfs-prefix') ?? '').split(/\s+/).filter((s) => s !== ''),
@@ -101,9 +115,13 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     sweepIntervalSeconds: sweep,
     healthIntervalSeconds: health,
     kubeconfig: get('kubeconfig'),
+    leaderElection: leaderElection === 'true',
     metricsAddress: get('metrics-address'),
   };
 }
+
+/** The kubelet's directory: every target_path and volume_path it sends lies below it. */
+export const DEFAULT_PUBLISH_ROOT = '/var/lib/kubelet';
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
 

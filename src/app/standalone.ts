@@ -34,7 +34,7 @@ export interface Running {
 export async function runStandalone(config: Config, log: Logger): Promise<Running> {
   const metrics = await createMetrics(config, log);
   const zfs = new ZfsCli(zfsOptions(config, metrics));
-  const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }));
+  const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }), { publishRoots: config.publishRoots });
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
   const store = new MemoryStore();

@@ -3,6 +3,8 @@
  *
  * Lexical rules (checkPath, no I/O):
  * - absolute, no NUL byte, at most PATH_MAX - 1 = 4095 bytes (PATH_MAX counts the terminating NUL);
+ * - no other control character (0x01-0x1f, 0x7f): a newline in a mount point corrupts every reader of the
+ *   mount table that splits lines, and the kubelet never sends one (issue #7 part 8);
  * - no `..` and no `.` segment: a normalised path never has them, and a CO that sends one is either
  *   confused or probing, so we refuse rather than resolve;
  * - repeated slashes (`//x`, `/a//b`) and one trailing slash are tolerated and collapsed: they name the
@@ -28,6 +30,7 @@ const invalid = (path: string, why: string): MountError =>
 export function checkPath(path: string): string {
   if (typeof path !== 'string' || path === '') throw invalid(String(path), 'is empty');
   if (path.includes('\0')) throw invalid(path.replaceAll('\0', '\\0'), 'contains a NUL byte');
+  if (/[\x01-\x1f\x7f]/.test(path)) throw invalid(path, 'contains a control character');
   if (!path.startsWith('/')) throw invalid(path, 'is not absolute');
   if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) {
     throw invalid(`${path.slice(0, 64)}...`, `is longer than ${MAX_PATH_BYTES} bytes`);

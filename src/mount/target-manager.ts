@@ -16,6 +16,7 @@ import {
   lstatOrUndefined,
   refuseSymlink,
 } from './paths.js';
+import { PublishRoots } from './publish-roots.js';
 import { volumeStats } from './statfs.js';
 import { bindAt, bindsIn, isReadOnly, topMountAt } from './table-query.js';
 import type { TargetManager, VolumeStats } from './targets.js';
@@ -27,12 +28,15 @@ export interface HostTargetManagerOptions {
    * unquota'd storage. Tests binding plain directories turn it off.
    */
   readonly requireMountedSource?: boolean;
+  /** Targets and volume paths the CO names must lie below one of these (default: anywhere; tests only). */
+  readonly publishRoots?: readonly string[];
 }
 
 const ro = (readOnly: boolean): string => (readOnly ? 'read-only' : 'read-write');
 
 export class HostTargetManager implements TargetManager {
   private readonly requireMountedSource: boolean;
+  private readonly roots: PublishRoots | undefined;
   /** target (as the CO names it) → source, for every target published or seen published and not unpublished since. */
   private readonly known = new Map<string, string>();
 
@@ -41,10 +45,12 @@ export class HostTargetManager implements TargetManager {
     options: HostTargetManagerOptions = {},
   ) {
     this.requireMountedSource = options.requireMountedSource ?? true;
+    this.roots = options.publishRoots === undefined ? undefined : new PublishRoots(options.publishRoots);
   }
 
   checkPath(path: string): string {
-    return checkPath(path);
+    const normal = checkPath(path);
+    return this.roots === undefined ? normal : this.roots.check(normal);
   }
 
   async bindsOf(source: string): Promise<readonly string[]> {
@@ -102,7 +108,8 @@ export class HostTargetManager implements TargetManager {
 
   private async bind(source: string, target: string, readOnly: boolean, signal?: AbortSignal): Promise<void> {
     const src = await resolvedSource(checkPath(source));
-    const dst = await canonicalPath(checkPath(target)); // missing parent: NOT_FOUND
+    const dst = await canonicalPath(this.checkPath(target)); // missing parent: NOT_FOUND
+    await this.roots?.checkCanonical(target, dst);
     const existing = await assertNotSymlink(dst);
     if (existing !== undefined && !existing.isDirectory()) {
       throw new MountError('INVALID_ARGUMENT', `target ${dst} exists and is not a directory`);

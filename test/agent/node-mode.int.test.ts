@@ -20,7 +20,7 @@ test('node mode: Probe turns ready after adoption; the Node service publishes wh
   const endpoint = `unix://${join(b.dir, 'csi.sock')}`;
   const config = parseServeConfig([
     '--mode', 'node', '--endpoint', endpoint, '--node-id', b.node, '--parent', b.parent,
-    '--mount-root', b.mountRoot, '--kubeconfig', kubeconfig,
+    '--mount-root', b.mountRoot, '--publish-root', join(b.dir, 'pods'), '--kubeconfig', kubeconfig,
   ], {});
   const running = await runNode(config, silentLog);
   const client = createCsiClient(endpoint);
@@ -40,6 +40,11 @@ test('node mode: Probe turns ready after adoption; the Node service publishes wh
     await assert.rejects(
       client.node.NodePublishVolume({ volume_id: 'vol-aaaaaaaaaaaaaaaaaaaa', target_path: target, volume_capability: CAP, readonly: false }),
       (err: unknown) => err instanceof CsiCallError && err.code === 'NOT_FOUND',
+    );
+    // Only below --publish-root (the kubelet directory in a cluster): /etc is refused before any lookup.
+    await assert.rejects(
+      client.node.NodePublishVolume({ volume_id: id, target_path: '/etc', volume_capability: CAP, readonly: false }),
+      (err: unknown) => err instanceof CsiCallError && err.grpcCodeName === 'INVALID_ARGUMENT' && /publish root/.test(err.message),
     );
     if (!NO_MOUNT) {
       await client.node.NodePublishVolume({ volume_id: id, target_path: target, volume_capability: CAP, readonly: false });

@@ -38,7 +38,7 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
   const proc = execa(
     process.execPath,
     [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', 'bench-node', '--parent', parent,
-      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn',
+      '--mount-root', mountRoot, '--publish-root', dir, '--log-level', options.logLevel ?? 'warn',
       ...(options.zfsPrefix?.length ? ['--zfs-prefix', options.zfsPrefix.join(' ')] : [])],
     { reject: false, all: true, buffer: false },
   );

@@ -63,6 +63,7 @@ test('the node plugin configuration parses into what the values ask for', () => 
   assert.equal(config.nodeId, NODE, 'ZFS_CSI_NODE_ID comes from spec.nodeName');
   assert.deepEqual(config.parents, node['parents']);
   assert.equal(config.mountRoot, node['mountRoot']);
+  assert.deepEqual(config.publishRoots, [node['kubeletDir']], 'publish targets only below the kubelet directory');
   assert.equal(config.zfsCommand, node['zfsCommand']);
   assert.equal(config.zpoolCommand, node['zpoolCommand']);
   assert.deepEqual(config.zfsPrefix, ['/usr/bin/nsenter', '--target', '1', '--mount', '--']);

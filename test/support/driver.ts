@@ -47,7 +47,9 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
   const proc = execa(
     process.execPath,
     [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', nodeId, '--parent', parent,
-      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn', ...(options.extraArgs ?? [])],
+      '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn',
+      // Tests make their publish targets in the driver's directory (the kubelet directory in production).
+      ...(options.extraArgs?.includes('--publish-root') === true ? [] : ['--publish-root', dir]), ...(options.extraArgs ?? [])],
     { reject: false, all: true, buffer: false },
   );
   proc.all?.on('data', (chunk: Buffer) => {
