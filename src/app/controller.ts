@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'winston';
 import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
 import { ControllerCaches } from '../store/kube/controller-caches.js';
 import { KubeBackend } from '../store/kube/kube-backend.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
+import { LeaderElector, type LeaderElectorOptions } from '../store/kube/leader.js';
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
 import { backendCapacity } from '../metrics/backend-sources.js';
 import { countBy } from '../metrics/sources.js';
@@ -16,7 +19,15 @@ import { VERSION } from './version.js';
 export interface ControllerOptions {
   /** Between node-loss checks; default 30 s (tests shorten it). */
   readonly nodeLossIntervalMs?: number;
+  /** Leader election timings and identity (tests shorten them; production uses the defaults). */
+  readonly leader?: Partial<Pick<LeaderElectorOptions, 'identity' | 'namespace' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>>;
 }
+
+/** The Lease the controller replicas compete for: one per driver name (a DNS label). */
+export const leaseNameOf = (driverName: string): string =>
+  `${driverName.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '')}-controller`.slice(0, 63);
+
+const defaultIdentity = (): string => process.env['POD_NAME'] ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
 
 /**
  * Controller mode (DESIGN.md §2): Identity + Controller over custom resources; it never runs `zfs`. The
@@ -30,7 +41,16 @@ export async function runController(config: Config, log: Logger, options: Contro
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes,
     nodeExists: coreNodeExists(kc), log,
     ...(options.nodeLossIntervalMs === undefined ? {} : { intervalMs: options.nodeLossIntervalMs }),
+    mayWrite: () => elector?.isLeader ?? true,
   });
+  // Only the Lease holder writes (node loss marks resources Lost); every replica serves CSI (the sidecars
+  // elect their own leader and call the driver in their pod).
+  const elector = config.leaderElection ? new LeaderElector({
+    kc, namespace: process.env['POD_NAMESPACE'] ?? 'default', name: leaseNameOf(config.driverName), identity: defaultIdentity(), log,
+    ...options.leader,
+    onStartedLeading: () => void monitor.check(),
+    onStoppedLeading: () => undefined,
+  }) : undefined;
   const backend = new KubeBackend({
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes, log,
     synced: () => caches.synced(), nodeGone: (node) => monitor.isGone(node),
@@ -50,7 +70,10 @@ export async function runController(config: Config, log: Logger, options: Contro
   }, metrics, http);
   log.info('serving CSI', { mode: 'controller', socket: server.socketPath });
   const started = caches.start().then(
-    () => monitor.start(),
+    () => {
+      elector?.start();
+      monitor.start();
+    },
     (err: unknown) => log.error('could not start watching custom resources', { error: err instanceof Error ? err.message : String(err) }),
   );
   return {
@@ -58,6 +81,7 @@ export async function runController(config: Config, log: Logger, options: Contro
     async stop(timeoutMs) {
       await server.drain(timeoutMs);
       await started;
+      await elector?.stop();
       await monitor.stop();
       await caches.stop();
       await http?.close();

@@ -18,7 +18,8 @@ ${Object.entries(SERVE_FLAGS)
   .join('\n')}
 
 environment only:
-  POD_NAMESPACE       namespace of the Kubernetes Events the node agent records (default: default)
+  POD_NAMESPACE       namespace of the Events the driver records and of the controller's leader Lease (default: default)
+  POD_NAME            the controller replica's identity in the leader Lease (default: hostname and a random suffix)
 `;
 
 /** How long SIGTERM waits for in-flight calls before forcing the server down. */

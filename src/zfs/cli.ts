@@ -19,6 +19,9 @@ import { probeCapabilities } from './probe.js';
 import { retryBusy } from './retry.js';
 import type { DatasetInfo, GetOptions, Zfs, ZfsCapabilities, ZfsProps } from './zfs.js';
 
+/** parentMarkOf's shape: `zfs.csi.dev:parent-` and 16 hex digits of the parent's sha256. */
+const POOL_MARK = /^zfs\.csi\.dev:parent-[0-9a-f]{16}$/;
+
 export interface ZfsCliOptions {
   readonly zfsPath?: string;
   readonly zpoolPath?: string;
@@ -113,7 +116,7 @@ export class ZfsCli implements Zfs {
   }
 
   async set(name: string, props: ZfsProps, signal?: AbortSignal): Promise<void> {
-    this.#owned(name);
+    if (!this.#isPoolMark(name, props)) this.#owned(name);
     // One property needs no probe: both implementations take it in one call.
     const multiSet = Object.keys(props).length <= 1 || (await this.capabilities(signal)).multiSet;
     const mounts = Object.keys(props).some((p) => MOUNTING_PROPS.has(p));
@@ -154,6 +157,16 @@ export class ZfsCli implements Zfs {
       if (isZfsError(err, 'pool_unavailable') && /no such pool/.test(err.stderr)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The one write outside the parents: the mark on a parent's pool root that the parent held data
+   * (src/provision/parent-presence.ts parentMarkOf), so a vanished parent is never re-created as empty.
+   */
+  #isPoolMark(name: string, props: ZfsProps): boolean {
+    const keys = Object.keys(props);
+    return this.#parents !== undefined && keys.length > 0 && keys.every((k) => POOL_MARK.test(k)) &&
+      this.#parents.some((p) => p.split('/')[0] === name);
   }
 
   #owned(name: string): string {

@@ -17,8 +17,11 @@ import {
 const NODE = 'node-a';
 const NAMESPACE = 'zfs-system';
 const ENVS = new Set<string>(Object.values(SERVE_FLAGS).map((f) => f.env));
-/** Pod identity from the downward API: not a serve flag; the composition root reads it for Event namespaces. */
-const POD_IDENTITY = new Set(['POD_NAMESPACE']);
+/**
+ * Pod identity from the downward API: not serve flags. The composition roots read them for the Event
+ * namespace and the controller's leader Lease (namespace and holder identity).
+ */
+const POD_IDENTITY = new Set(['POD_NAMESPACE', 'POD_NAME']);
 
 /** The driver container's environment as the kubelet would resolve it on node-a. */
 function envOf(c: Container): NodeJS.ProcessEnv {

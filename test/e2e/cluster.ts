@@ -95,7 +95,7 @@ export class E2eCluster {
     const endpoint = `unix://${join(this.dir, 'controller.sock')}`;
     this.controller = new ServeProcess('controller', endpoint, [
       '--mode', 'controller', '--endpoint', endpoint, '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,
-    ]);
+    ], { POD_NAMESPACE: 'zfs-system', POD_NAME: `zfs-csi-controller-${this.id}` }); // the chart's namespace: its Role grants the Lease there
     this.onCleanup(() => this.stopProcess(this.controller));
     await this.controller.start();
     // CreateVolume places by the ZfsNodes in the controller's cache: both nodes must be there first.
@@ -116,7 +116,7 @@ export class E2eCluster {
     const endpoint = `unix://${join(dir, 'csi.sock')}`;
     const agent = new ServeProcess(name, endpoint, [
       '--mode', 'node', '--endpoint', endpoint, '--node-id', name, '--parent', pool.parent, '--mount-root', mountRoot,
-      '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,
+      '--publish-root', join(dir, 'pods'), '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,
     ]);
     this.onCleanup(() => this.stopProcess(agent));
     await agent.start();

@@ -23,7 +23,12 @@ export class ServeProcess {
   private output = '';
 
   /** `args` are the serve flags after `serve`; `--endpoint unix://<socket>` must be among them. */
-  constructor(readonly name: string, readonly endpoint: string, private readonly args: readonly string[]) {
+  constructor(
+    readonly name: string,
+    readonly endpoint: string,
+    private readonly args: readonly string[],
+    private readonly env: Readonly<Record<string, string>> = {},
+  ) {
     this.client = createCsiClient(endpoint);
   }
 
@@ -43,7 +48,7 @@ export class ServeProcess {
   /** Spawns the process and waits until CSI Probe answers ready. */
   async start(): Promise<void> {
     if (this.proc) throw new Error(`${this.name} is already running`);
-    const proc = execa(process.execPath, [MAIN, 'serve', ...this.args], { reject: false, all: true, buffer: false, stdin: 'ignore' });
+    const proc = execa(process.execPath, [MAIN, 'serve', ...this.args], { reject: false, all: true, buffer: false, stdin: 'ignore', env: this.env });
     proc.all?.on('data', (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-LOG_TAIL);
       if (LOG_DIR) appendFileSync(join(LOG_DIR, `${this.name}.log`), chunk);

@@ -148,3 +148,16 @@ test('onCommand sees each zfs call with its outcome', async () => {
   );
   assert.ok(seen.every((e) => e.argv.includes('/sbin/zfs') && e.durationMs > 0));
 });
+
+test('outside the parents, the only write is the parent mark on the pool root', async () => {
+  const mark = `zfs.csi.dev:parent-${randomBytes(8).toString('hex')}`;
+  await assert.rejects(zfs.set(pool, { compression: 'on' }), /not below/);
+  await assert.rejects(zfs.set(pool, { [mark]: parent, compression: 'on' }), /not below/, 'a mark does not carry other properties');
+  await assert.rejects(zfs.set(`${pool}/elsewhere`, { [mark]: parent }), /not below/, 'only on the pool root');
+  await zfs.set(pool, { [mark]: parent });
+  try {
+    assert.equal((await one(pool, [mark])).get(mark), parent);
+  } finally {
+    await execa('/sbin/zfs', ['inherit', mark, pool]);
+  }
+});

@@ -33,6 +33,11 @@ export interface NodeLossDeps {
   readonly log: Logger;
   /** Between checks; default 30 s. */
   readonly intervalMs?: number;
+  /**
+   * Whether this replica may write (it holds the leader Lease, leader.ts). Every replica keeps its view of
+   * gone nodes (placement reads it); only the leader marks resources Lost. Default: always.
+   */
+  readonly mayWrite?: () => boolean;
 }
 
 export class NodeLossMonitor {
@@ -82,7 +87,7 @@ export class NodeLossMonitor {
       if (exists !== false) continue;
       if (!this.gone.has(node)) this.deps.log.warn('Kubernetes node is gone: marking its volumes and snapshots Lost', { node });
       this.gone.add(node);
-      await this.markLost(node);
+      if (this.deps.mayWrite?.() ?? true) await this.markLost(node);
     }
   }
 

@@ -33,6 +33,10 @@ export class Identities {
     this.#byToken.set(token, user);
   }
 
+  remove(token: string): void {
+    this.#byToken.delete(token);
+  }
+
   /** The user of an Authorization header, or undefined (401). */
   authenticate(header: string | undefined): UserInfo | undefined {
     const m = /^Bearer (\S+)$/.exec(header ?? '');

@@ -127,6 +127,11 @@ export class FakeApiServer {
     return token;
   }
 
+  /** Stops accepting `token` (401 from now on): a client cut off from the API server. */
+  revokeIdentity(token: string): void {
+    this.identities.remove(token);
+  }
+
   /** Adds a fault for the next matching requests (see FaultSpec). */
   inject(spec: FaultSpec): Fault {
     return this.faults.inject(spec);
