@@ -11,6 +11,7 @@ import type { CallContext, MethodSpec, ServiceImpl } from './handler.js';
 import type { KeyedLocks } from './locks.js';
 import { requestRedactor, type Redactor } from './redact.js';
 import { toGrpcError } from './status.js';
+import { CallTrace, span, spanSync, TRACING, withTrace } from '../trace/trace.js';
 
 export interface AdapterOptions {
   /** Service name in csi.proto (e.g. "Controller"), for logs and for finding the request types. */
@@ -139,33 +140,52 @@ async function run(spec: MethodSpec<never, unknown>, request: unknown, ctx: Call
 function handler(method: string, spec: MethodSpec<never, unknown>, redact: Redactor, options: AdapterOptions) {
   const level = spec.logLevel ?? 'info';
   return (call: UnaryCall, callback: UnaryCallback): void => {
-    const request = call.request;
-    const requestId = randomUUID();
-    const log = options.log.child({ method, requestId, ...idsOf(request) });
-    log.log(level, 'call started', { request: redact(request) });
-    const finished = callLog(log, level, (code, durationMs) => notify(options, method, code, durationMs));
-    const fail = (err: unknown) => {
-      const status = toGrpcError(err);
-      finished(status.codeName, status.details);
-      callback({ code: status.code, details: status.details });
-    };
-
-    const locks = takeLocks(spec, request, options.locks);
-    if ('error' in locks) return fail(locks.error);
-    const deadline = deadlineOf(call);
-    const { signal, dispose } = callSignal(call, deadline, options.shutdown);
-    run(spec, request, { signal, log, requestId, deadline }, method)
-      .then((response) => {
-        finished('OK');
-        callback(null, response);
-      }, fail)
-      .finally(() => {
-        dispose();
-        locks.release();
-      })
-      // Only reached if grpc-js itself throws from the callback; never let that become an unhandled rejection.
-      .catch((err: unknown) => log.error('failed to answer the call', { error: String(err) }));
+    const trace = TRACING ? new CallTrace(`${options.serviceName}.${method}`) : undefined;
+    withTrace(trace, () => serveCall(call, callback, { method, spec, redact, options, level, trace }));
   };
+}
+
+interface CallSetup {
+  readonly method: string;
+  readonly spec: MethodSpec<never, unknown>;
+  readonly redact: Redactor;
+  readonly options: AdapterOptions;
+  readonly level: 'debug' | 'info';
+  readonly trace: CallTrace | undefined;
+}
+
+function serveCall(call: UnaryCall, callback: UnaryCallback, c: CallSetup): void {
+  const { method, spec, redact, options, level, trace } = c;
+  const request = call.request;
+  const requestId = randomUUID();
+  const log = options.log.child({ method, requestId, ...idsOf(request) });
+  spanSync('log (call started)', () => log.log(level, 'call started', { request: redact(request) }));
+  const logFinished = callLog(log, level, (code, durationMs) => notify(options, method, code, durationMs));
+  const finished = (code: string, error?: string): void => {
+    spanSync('log (call finished)', () => logFinished(code, error));
+    trace?.finish(code);
+  };
+  const fail = (err: unknown) => {
+    const status = toGrpcError(err);
+    finished(status.codeName, status.details);
+    callback({ code: status.code, details: status.details });
+  };
+
+  const locks = takeLocks(spec, request, options.locks);
+  if ('error' in locks) return fail(locks.error);
+  const deadline = deadlineOf(call);
+  const { signal, dispose } = callSignal(call, deadline, options.shutdown);
+  span('handler', () => run(spec, request, { signal, log, requestId, deadline }, method))
+    .then((response) => {
+      finished('OK');
+      callback(null, response);
+    }, fail)
+    .finally(() => {
+      dispose();
+      locks.release();
+    })
+    // Only reached if grpc-js itself throws from the callback; never let that become an unhandled rejection.
+    .catch((err: unknown) => log.error('failed to answer the call', { error: String(err) }));
 }
 
 /** grpc-js handlers for every method of `definition`; methods without a MethodSpec answer UNIMPLEMENTED. */

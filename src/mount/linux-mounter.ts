@@ -10,6 +10,7 @@ import { parseMountInfo } from './mountinfo.js';
 import type { MountEntry, Mounter } from './mounter.js';
 import { assertNotSymlink, canonicalOrSelf, checkPath, refuseSymlink } from './paths.js';
 import { topMountAt } from './table-query.js';
+import { span, spanSync } from '../trace/trace.js';
 
 export interface LinuxMounterOptions {
   /** Absolute path of mount(8); default `/bin/mount`. */
@@ -60,11 +61,11 @@ export class LinuxMounter implements Mounter {
   async table(): Promise<readonly MountEntry[]> {
     let text: string;
     try {
-      text = await this.readMountInfo();
+      text = await span('mount table read', () => this.readMountInfo());
     } catch (err) {
       throw new MountError('INTERNAL', `cannot read the mount table: ${String(err)}`, { cause: err });
     }
-    return parseMountInfo(text);
+    return spanSync('mount table parse', () => parseMountInfo(text));
   }
 
   async bind(source: string, target: string, readOnly: boolean, signal?: AbortSignal): Promise<void> {

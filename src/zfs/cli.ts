@@ -12,6 +12,7 @@ import {
 } from './argv.js';
 import { isZfsError } from './errors.js';
 import { Semaphore } from './limit.js';
+import { span } from '../trace/trace.js';
 import { ExecaRunner, type CommandObserver, type CommandOutput, type CommandRunner } from './exec.js';
 import { assertUnder } from './names.js';
 import { parseGetOutput, parsePoolHealth } from './parse.js';
@@ -180,10 +181,12 @@ export class ZfsCli implements Zfs {
       return;
     }
     const { path, flockPath } = this.#mountLock;
-    await this.#mountGate.run(
-      () => this.#mutate(args, signal, alreadyDone, [flockPath, path, this.#zfsPath]),
-      signal,
-    );
+    const release = await span('mount gate wait (zfs-fuse, in-process)', () => this.#mountGate.acquire(signal));
+    try {
+      await this.#mutate(args, signal, alreadyDone, [flockPath, path, this.#zfsPath]);
+    } finally {
+      release();
+    }
   }
 
   async #mutate(

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { span } from '../trace/trace.js';
 import { classifyStderr, summarizeStderr } from './classify.js';
 import { ZfsError, type ZfsErrorKind } from './errors.js';
 import { Semaphore } from './limit.js';
@@ -64,6 +65,22 @@ function failureMessage(kind: ZfsErrorKind, argv: readonly string[], outcome: Pr
  * `LC_ALL=C` so stderr wording is the one classify.ts knows, a timeout, the caller's AbortSignal, and a
  * bound on concurrent processes.
  */
+const KNOWN_BINARIES = /^(flock|zfs|zpool|mount|umount|nsenter|chroot)$/;
+
+/** "zfs create", "flock zfs create", "zpool list": the binaries' names and the subcommand, for traces. */
+function spanName(argv: readonly string[]): string {
+  const names: string[] = [];
+  for (const a of argv) {
+    const base = a.slice(a.lastIndexOf('/') + 1);
+    if (a.startsWith('/') && KNOWN_BINARIES.test(base)) {
+      names.push(base);
+      continue;
+    }
+    if (names.length > 0 && /^(zfs|zpool)$/.test(names[names.length - 1] ?? '')) return [...names, a].join(' ');
+  }
+  return names.join(' ');
+}
+
 export class ExecaRunner implements CommandRunner {
   readonly #prefix: readonly string[];
   readonly #timeoutMs: number;
@@ -81,7 +98,9 @@ export class ExecaRunner implements CommandRunner {
     if (!binary.startsWith('/')) {
       return Promise.reject(new ZfsError('invalid', `zfs binary path must be absolute: ${binary}`));
     }
-    return this.#limit.run(() => this.#spawn([...this.#prefix, binary, ...args], signal), signal);
+    const argv = [...this.#prefix, binary, ...args];
+    return span('exec wait (process limit)', () => this.#limit.acquire(signal)).then((release) =>
+      span(`exec ${spanName(argv)}`, () => this.#spawn(argv, signal)).finally(release));
   }
 
   async #spawn(argv: readonly string[], signal: AbortSignal | undefined): Promise<CommandOutput> {

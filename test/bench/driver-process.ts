@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
 import type { Scratch } from './scratch.js';
+import { parseTraceLine, type TraceLine } from './trace.js';
 
 const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
 const READY_POLL_MS = 10;
@@ -18,6 +19,8 @@ export interface BenchDriver {
   /** VmRSS of the process, MiB. */
   rssMiB(): Promise<number>;
   stop(): Promise<void>;
+  /** The span lines of every call so far (only with `trace`). */
+  readonly traces: readonly TraceLine[];
 }
 
 /**
@@ -28,6 +31,8 @@ export interface BenchDriverOptions {
   readonly logLevel?: string;
   /** The driver's --zfs-prefix (argv before zfs and mount), e.g. the zfs-fuse mount guard. */
   readonly zfsPrefix?: readonly string[];
+  /** ZFS_CSI_TRACE=1: the driver writes a span line per call (collected in `traces`). */
+  readonly trace?: boolean;
 }
 
 export async function startBenchDriver(scratch: Scratch, parent: string, dir: string, options: BenchDriverOptions = {}): Promise<BenchDriver> {
@@ -40,11 +45,21 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
     [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', 'bench-node', '--parent', parent,
       '--mount-root', mountRoot, '--publish-root', dir, '--log-level', options.logLevel ?? 'warn',
       ...(options.zfsPrefix?.length ? ['--zfs-prefix', options.zfsPrefix.join(' ')] : [])],
-    { reject: false, all: true, buffer: false },
+    { reject: false, all: true, buffer: false, ...(options.trace === true ? { env: { ZFS_CSI_TRACE: '1' } } : {}) },
   );
   // Drained so the driver never blocks on a full pipe; the tail is kept for error messages.
+  const traces: TraceLine[] = [];
+  let partial = '';
   proc.all?.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
+    const text = chunk.toString();
+    output = (output + text).slice(-20_000);
+    if (options.trace !== true) return;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const t = parseTraceLine(line);
+      if (t) traces.push(t);
+    }
   });
   const exited = proc.then(() => undefined);
   const client = createCsiClient(endpoint);
@@ -58,7 +73,7 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
   if (pid === undefined) throw new Error(`driver did not start:\n${output}`);
   await waitReady(client, exited, () => output);
   const readyMs = performance.now() - started;
-  return { pid, client, mountRoot, readyMs, rssMiB: () => rssMiB(pid), stop };
+  return { pid, client, mountRoot, readyMs, rssMiB: () => rssMiB(pid), stop, traces };
 }
 
 async function waitReady(client: CsiClient, exited: Promise<void>, logs: () => string): Promise<void> {

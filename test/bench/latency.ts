@@ -6,15 +6,19 @@ import { snapshotProps, volumeProps } from '../../src/provision/build.js';
 import { cloneArgs, createArgs, snapshotArgs } from '../../src/zfs/argv.js';
 import { startBenchDriver } from './driver-process.js';
 import { volumeSpec } from './inprocess.js';
-import { rawClone, rawCreate, rawDestroy, rawSnapshot, zfs } from './raw.js';
+import { BASELINE, busyRetries, rawClone, rawCreate, rawDestroy, rawSnapshot, zfs } from './raw.js';
 import { ms, type Row } from './report.js';
 import type { Scratch } from './scratch.js';
 import { summarize, timed } from './stats.js';
+import { breakdown, type TraceLine } from './trace.js';
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
 
 export const SIZE = 64n << 20n;
 export const CAP = [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' as const } }];
 const DEADLINE_MS = 60_000;
-const RATIO_TARGET = 1.25;
+/** DESIGN.md §7 / issue #9: p50 ≤ 1.15 × the bare command a person would type. */
+const RATIO_TARGET = 1.15;
 
 type Step = (i: number) => Promise<void>;
 
@@ -77,12 +81,12 @@ const recordOf = (spec: VolumeSpec, mountpoint: string): VolumeRecord => ({
  * through gRPC against a real driver process, each beside the raw `zfs` command of DESIGN.md §3 and beside
  * the exact argv the driver runs (user properties included), which separates driver overhead from ZFS cost.
  */
-export async function latencySection(scratch: Scratch, n: number, progress: (s: string) => void): Promise<Row[]> {
+export async function latencySection(scratch: Scratch, n: number, progress: (s: string) => void, trace = false): Promise<{ rows: Row[]; notes: string[] }> {
   const section = await scratch.section('lat');
   const rawSection = await scratch.section('lat-raw');
   const argvSection = await scratch.section('lat-argv');
   const raw = rawSection.parent;
-  const driver = await startBenchDriver(scratch, section.parent, section.dir);
+  const driver = await startBenchDriver(scratch, section.parent, section.dir, { trace });
   const c: CsiClient = driver.client;
   const opts = { deadlineMs: DEADLINE_MS };
   const volumes: string[] = [];
@@ -92,6 +96,7 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
   const snapNames: string[] = [];
   const mp = (name: string): string => join(argvSection.dir, name);
   try {
+    const cut: number[] = [driver.traces.length];
     progress(`CreateVolume × ${n} vs zfs create`);
     const create = await interleaved(n, {
       driver: async (i) => {
@@ -104,6 +109,7 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
         return zfs(createArgs(`${spec.parent}/${spec.id}`, volumeProps(spec, mp(spec.id))));
       },
     });
+    cut.push(driver.traces.length);
     progress(`CreateSnapshot × ${n} vs zfs snapshot`);
     const snapshot = await interleaved(n, {
       driver: async (i) => {
@@ -122,6 +128,7 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
         return zfs(snapshotArgs(snapNames[i] ?? '', props));
       },
     });
+    cut.push(driver.traces.length);
     progress(`clone × ${n} vs zfs clone`);
     const clone = await interleaved(n, {
       driver: async (i) => {
@@ -140,18 +147,35 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
         return zfs(cloneArgs(snap, `${spec.parent}/${spec.id}`, volumeProps(spec, mp(spec.id))));
       },
     });
+    cut.push(driver.traces.length);
     progress(`DeleteVolume × ${n} vs zfs destroy`);
     const destroy = await interleaved(n, {
       driver: async (i) => void (await c.controller.DeleteVolume({ volume_id: clones[i] ?? '' }, opts)),
       raw: (i) => rawDestroy(`${raw}/c${i}`),
       argv: (i) => rawDestroy(`${argvSection.parent}/${specs[n + i]?.id ?? ''}`),
     });
-    return [
-      ...rows('CreateVolume vs zfs create', create, true),
-      ...rows('CreateSnapshot vs zfs snapshot', snapshot, true),
-      ...rows('clone (CreateVolume from snapshot) vs zfs clone', clone, true),
-      ...rows('DeleteVolume vs zfs destroy', destroy, false),
-    ];
+    cut.push(driver.traces.length);
+    const phase = (i: number): readonly TraceLine[] => driver.traces.slice(cut[i] ?? 0, cut[i + 1] ?? 0);
+    return {
+      rows: [
+        ...rows('CreateVolume vs zfs create', create, true),
+        ...rows('CreateSnapshot vs zfs snapshot', snapshot, true),
+        ...rows('clone (CreateVolume from snapshot) vs zfs clone', clone, true),
+        ...rows('DeleteVolume vs zfs destroy', destroy, true),
+      ],
+      notes: [
+        `latency baselines, one at a time, alternating with the driver's call: \`${BASELINE.create}\`, \`${BASELINE.snapshot}\`, ` +
+          `\`${BASELINE.clone}\`, \`${BASELINE.destroy}\` (execa argv of /sbin/zfs, LC_ALL=C); "dataset is busy" retried ` +
+          `as a person would (${busyRetries.count} retries in this run so far)`,
+        'the "exact zfs argv" rows run the driver\'s own argv (its user properties) the same way: driver minus that is the driver\'s overhead',
+        ...(trace ? [
+          ...breakdown('CreateVolume', phase(0), 'Controller.CreateVolume', mean(create.driver)),
+          ...breakdown('CreateSnapshot', phase(1), 'Controller.CreateSnapshot', mean(snapshot.driver)),
+          ...breakdown('clone', phase(2), 'Controller.CreateVolume', mean(clone.driver)),
+          ...breakdown('DeleteVolume', phase(3), 'Controller.DeleteVolume', mean(destroy.driver)),
+        ] : []),
+      ],
+    };
   } finally {
     await driver.stop();
     for (const s of [argvSection, rawSection, section]) await scratch.dropSection(s);

@@ -27,7 +27,7 @@ interface Section {
 
 function sections(scratch: Scratch, o: BenchOptions): Section[] {
   return [
-    { name: 'latency (CreateVolume, CreateSnapshot, clone, DeleteVolume)', run: async () => ({ rows: await latencySection(scratch, o.n, progress) }) },
+    { name: 'latency (CreateVolume, CreateSnapshot, clone, DeleteVolume)', run: () => latencySection(scratch, o.n, progress, o.trace) },
     { name: `${o.burst} concurrent CreateVolume`, run: () => concurrentSection(scratch, o.burst, o.burstRounds, progress) },
     { name: `start-up scan and RSS at ${o.volumes} volumes`, run: () => startupSection(scratch, o.volumes, o.createConcurrency, progress) },
     { name: 'NodeGetVolumeStats', run: async () => ({ rows: await volumeStatsSection(scratch, o.statsCalls, progress) }) },

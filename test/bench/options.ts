@@ -16,13 +16,16 @@ export interface BenchOptions {
   readonly createConcurrency: number;
   /** NodeGetVolumeStats calls (item 7). */
   readonly statsCalls: number;
+  /** Print where the driver's time goes per latency call (ZFS_CSI_TRACE spans). */
+  readonly trace: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--strict] [--n N] [--burst N] [--burst-rounds N]
-                        [--volumes N] [--create-concurrency N] [--stats-calls N]
+                        [--volumes N] [--create-concurrency N] [--stats-calls N] [--trace]
   --quick   smoke run (N=5, one burst round, 100 volumes, 200 stats calls)
   --json    print the result as JSON instead of the table
-  --strict  exit 1 when a target is missed`;
+  --strict  exit 1 when a target is missed
+  --trace   also print, per latency call, where the driver's time goes (its ZFS_CSI_TRACE spans)`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -39,6 +42,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
       n: { type: 'string' },
       burst: { type: 'string' },
@@ -63,5 +67,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     volumes: positive('volumes', values.volumes, quick ? 100 : 1000),
     createConcurrency: positive('create-concurrency', values['create-concurrency'], 16),
     statsCalls: positive('stats-calls', values['stats-calls'], quick ? 200 : 1000),
+    trace: values.trace,
   };
 }

@@ -3,6 +3,18 @@ import { execa } from 'execa';
 const ZFS = '/sbin/zfs';
 const BUSY_BUDGET_MS = 10_000;
 
+/** How often a raw command met "dataset is busy" and was run again (reported: a person would retry too). */
+export const busyRetries = { count: 0 };
+
+/** The commands each baseline ran, as a person would type them (shown in the benchmark's notes). */
+export const BASELINE = {
+  create: 'zfs create -o refquota=<bytes> -o mountpoint=<dir> <parent>/<name>',
+  createUnmounted: 'zfs create -o refquota=<bytes> -o canmount=noauto -o mountpoint=<dir> <parent>/<name>',
+  snapshot: 'zfs snapshot <parent>/<name>@<snap>',
+  clone: 'zfs clone -o refquota=<bytes> -o mountpoint=<dir> <snapshot> <parent>/<name>',
+  destroy: 'zfs destroy <parent>/<name>',
+} as const;
+
 /**
  * One raw `zfs` command, the baseline each driver figure stands beside. "dataset is busy" (zfs-fuse, just
  * after mounts change) is retried as the driver retries it (DESIGN.md §4 rule 5), so both sides pay alike.
@@ -13,6 +25,7 @@ export async function zfs(args: readonly string[], prefix: readonly string[] = [
   for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
     const r = await execa(file, [...before, ...args], { reject: false, env: { LC_ALL: 'C' }, stdin: 'ignore' });
     if (r.exitCode === 0) return;
+    busyRetries.count++;
     if (!/busy/.test(r.stderr) || Date.now() > deadline) {
       throw new Error(`zfs ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.exitCode ?? 'none'}`}`);
     }
@@ -22,6 +35,9 @@ export async function zfs(args: readonly string[], prefix: readonly string[] = [
 
 export const rawCreate = (dataset: string, bytes: bigint, mountpoint: string, prefix: readonly string[] = []): Promise<void> =>
   zfs(['create', '-o', `refquota=${bytes}`, '-o', `mountpoint=${mountpoint}`, dataset], prefix);
+
+export const rawCreateUnmounted = (dataset: string, bytes: bigint, mountpoint: string): Promise<void> =>
+  zfs(['create', '-o', `refquota=${bytes}`, '-o', 'canmount=noauto', '-o', `mountpoint=${mountpoint}`, dataset]);
 
 export const rawSnapshot = (snapshot: string): Promise<void> => zfs(['snapshot', snapshot]);
 
