@@ -122,18 +122,14 @@ export class Provisioner {
     if (binds.length > 0) {
       throw new ProvisionError('FAILED_PRECONDITION', `volume ${record.id} is in use: published at ${binds.length} target(s)`);
     }
-    // Gone already (pool and parent present): deleted as far as the CO is concerned.
-    const infos = await onExisting(this.deps.zfs, record.parent, () => this.deps.zfs.get([record.dataset], ['type'], { depth: 1 }, signal), signal, () => undefined);
-    if (infos === undefined) return 'destroyed';
-    const hasSnapshots = infos.some((i) => i.props.get('type') === 'snapshot');
-    if (!hasSnapshots) {
-      try {
-        await this.deps.zfs.destroy(record.dataset, {}, signal);
-        return 'destroyed';
-      } catch (err) {
-        // A snapshot taken meanwhile makes it a dependent: fall through to retiring.
-        if (!(err instanceof ZfsError && err.kind === 'dependents')) throw err;
-      }
+    // No snapshot check first (it cost a second zfs process, issue #9): `zfs destroy` without -r refuses
+    // a dataset that has snapshots ("has children"), and that refusal is the signal to retire instead.
+    // Gone already, with pool and parent present: deleted as far as the CO is concerned.
+    try {
+      await onExisting(this.deps.zfs, record.parent, () => this.deps.zfs.destroy(record.dataset, {}, signal), signal, () => undefined);
+      return 'destroyed';
+    } catch (err) {
+      if (!(err instanceof ZfsError && err.kind === 'dependents')) throw err;
     }
     await this.retire(record, signal);
     return 'retired';
