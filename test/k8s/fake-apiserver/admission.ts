@@ -10,6 +10,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import type { UserInfo } from './identity.js';
 import type { JsonObject } from './json.js';
 import { ApiError } from './status.js';
+import { obj, list, strings, str, type Doc } from './doc.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -45,11 +46,6 @@ interface Policy {
   readonly validations: readonly Validation[];
 }
 
-type Doc = Record<string, unknown>;
-const obj = (v: unknown): Doc => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : {});
-const list = (v: unknown): Doc[] => (Array.isArray(v) ? v.map(obj) : []);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const named = (v: unknown): Named[] => list(v).map((o) => ({ name: str(o['name']) ?? '', expression: str(o['expression']) ?? 'false' }));
 
 function policyOf(doc: Doc): Policy {

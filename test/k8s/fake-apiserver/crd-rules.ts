@@ -8,13 +8,11 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { JsonObject } from './json.js';
 import { ApiError } from './status.js';
+import { obj, type Doc } from './doc.js';
 
 interface Rule { readonly rule: string; readonly message: string; readonly transition: boolean }
 interface Node { readonly rules: readonly Rule[]; readonly properties: ReadonlyMap<string, Node> }
 interface Kind { readonly group: string; readonly plural: string; readonly kind: string; readonly root: Node }
-
-type Doc = Record<string, unknown>;
-const obj = (v: unknown): Doc => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : {});
 
 function nodeOf(schema: Doc): Node {
   const rules = (Array.isArray(schema['x-kubernetes-validations']) ? schema['x-kubernetes-validations'] : []).map((r) => {

@@ -5,6 +5,7 @@
  * real cluster. Built from the chart's rendered documents, so a test proves what the chart grants.
  */
 import type { UserInfo } from './identity.js';
+import { obj, strings, str, type Doc } from './doc.js';
 
 export interface Attributes {
   readonly verb: string;
@@ -30,12 +31,6 @@ interface Binding {
   readonly roleName: string;
   readonly subjects: readonly Subject[];
 }
-
-type Doc = Record<string, unknown>;
-
-const obj = (v: unknown): Doc => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : {});
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function rulesOf(doc: Doc): Rule[] {
   return (Array.isArray(doc['rules']) ? doc['rules'] : []).map((r) => {
