@@ -47,6 +47,10 @@ test('targets outside the publish roots, or with control characters, are INVALID
     const err = await rejectsWith(publish(target), 'INVALID_ARGUMENT', JSON.stringify(target));
     assert.match(err.message, why, JSON.stringify(target));
   }
+  const staged = await rejectsWith(d.client.node.NodePublishVolume({
+    volume_id: volumeId, target_path: join(d.dir, 'pods', 'ok'), staging_target_path: '/etc', volume_capability: mountCap(), readonly: false,
+  }), 'INVALID_ARGUMENT', 'staging_target_path /etc');
+  assert.match(staged.message, /not below a publish root/);
   // Stats mounts nothing; a path that cannot hold the volume is NOT_FOUND there (csi-sanity's expectation).
   await rejectsWith(d.client.node.NodeGetVolumeStats({ volume_id: volumeId, volume_path: '/etc' }), 'NOT_FOUND', 'stats of /etc');
   await rejectsWith(d.client.node.NodeUnpublishVolume({ volume_id: volumeId, target_path: '/etc' }), 'INVALID_ARGUMENT', 'unpublish of /etc');

@@ -31,7 +31,7 @@ async function checkSingleWriter(deps: NodeDeps, volumeId: string, volume: NodeV
 }
 
 /**
- * Bind-mounts the dataset's mountpoint onto target_path (DESIGN.md §3). staging_target_path is ignored (no
+ * Bind-mounts the dataset's mountpoint onto target_path (DESIGN.md §3). staging_target_path is checked, not used (no
  * STAGE_UNSTAGE_VOLUME capability); mount_flags are accepted and never logged (§4 rule 8).
  */
 export function publishVolume(deps: NodeDeps): MethodSpec<NodePublishVolumeRequest__Output, NodePublishVolumeResponse> {
@@ -42,6 +42,9 @@ export function publishVolume(deps: NodeDeps): MethodSpec<NodePublishVolumeReque
       const rawTarget = requirePath(req.target_path, 'target_path');
       const cap = parseCapability(req.volume_capability);
       const target = deps.targets.checkPath(rawTarget);
+      // Never used (no STAGE_UNSTAGE_VOLUME), but held to the same rules: a CO that names a staging path
+      // outside the publish roots is confused or probing (issue #7 part 8).
+      if (req.staging_target_path !== '') deps.targets.checkPath(req.staging_target_path);
       const volume = await findVolume(deps, volumeId);
       await checkSingleWriter(deps, volumeId, volume, target, cap);
       const readOnly = isReadOnly(req.readonly, cap);

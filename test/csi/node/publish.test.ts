@@ -141,11 +141,11 @@ test('SINGLE_NODE_WRITER and SINGLE_NODE_MULTI_WRITER allow several targets on t
   }
 });
 
-test('staging_target_path is ignored and mount_flags do not change the bind', async () => {
+test('staging_target_path is checked but not used, and mount_flags do not change the bind', async () => {
   const { targets, publish } = setup();
   await publish(req({ staging_target_path: '/staging/x', volume_capability: cap('SINGLE_NODE_WRITER', ['noatime']) }));
   assert.deepEqual(targets.binds.get(TARGET), { source: VOL.mountpoint, readOnly: false });
-  assert.equal(targets.calls.some((c) => c.includes('/staging')), false);
+  assert.deepEqual(targets.calls.filter((c) => c.includes('/staging')), ['checkPath /staging/x']);
 });
 
 test('publish and unpublish lock on node-volume:<volume_id>; no key without a volume id', () => {
