@@ -56,7 +56,7 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
     Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),
     Node: nodeService({
       nodeId: config.nodeId, volumes: agent.nodeLookup(), targets,
-      health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset) },
+      health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
   }, metrics, http);
   log.info('serving CSI', { mode: 'node', socket: server.socketPath, node: config.nodeId, parents: config.parents });

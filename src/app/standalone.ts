@@ -63,7 +63,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     Controller: controllerService({ backend, driverName: config.driverName }),
     Node: nodeService({
       nodeId: config.nodeId, volumes: state.nodeLookup(), targets,
-      health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset) },
+      health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
   }, metrics, http);
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });

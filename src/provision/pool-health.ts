@@ -59,6 +59,12 @@ export class PoolHealthMonitor {
     }));
   }
 
+  /** "pool X is not imported" when the last read said so; undefined otherwise (imported, or not known). No I/O. */
+  unavailable(dataset: string): string | undefined {
+    const pool = poolOf(dataset);
+    return this.last.has(pool) && this.last.get(pool) === undefined ? `pool ${pool} is not imported (zpool import ${pool})` : undefined;
+  }
+
   /** The condition the pool of `dataset` imposes now (undefined: ONLINE, or not known yet). No I/O. */
   conditionOf(dataset: string): VolumeCondition | undefined {
     const pool = poolOf(dataset);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { DriverError } from '../../src/domain/errors.js';
 import { parentMarkOf } from '../../src/provision/parent-presence.js';
 import { decodeNode } from '../../src/store/kube/decode.js';
 import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
@@ -63,6 +64,8 @@ test('a renamed parent is ParentMissing: not re-created, volumes Unavailable (no
     assert.deepEqual([...report.unavailable].sort(), [kept, doomed].sort());
     assert.equal(await zfsProp(b.parent, 'type'), undefined, 'the missing parent is not re-created');
     assert.equal((await b.volume(kept))?.status?.phase, 'Unavailable');
+    await assert.rejects(agent.nodeLookup().lookup(kept), (err: unknown) => err instanceof DriverError && err.code === 'UNAVAILABLE',
+      'the Node service answers UNAVAILABLE for it, never NOT_FOUND');
     assert.ok(b.events.some((e) => e.reason === 'ParentMissing' && e.involved.kind === 'ZfsNode'));
     assert.ok(b.events.some((e) => e.reason === 'VolumeUnavailable' && e.involved.name === kept));
     assert.equal(await nodeCondition(b, 'ParentMissing'), 'True');

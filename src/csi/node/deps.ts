@@ -6,6 +6,11 @@ import type { NodeVolume, NodeVolumeLookup } from './lookup.js';
 export interface NodeVolumeHealth {
   /** An abnormal condition of the volume's dataset or pool, or undefined when nothing is known to be wrong. */
   conditionOf(volume: NodeVolume): VolumeCondition | undefined;
+  /**
+   * Why the volume's pool cannot be used now (not imported), from the same cache; undefined when it can or
+   * nothing is known. A volume that is not where it should be is then UNAVAILABLE, not NOT_FOUND (§4 rule 6).
+   */
+  unavailable?(volume: NodeVolume): string | undefined;
 }
 
 /** What the Node service is built from (composed in src/app/ per mode). */

@@ -1,5 +1,5 @@
 /** Request pieces every Node RPC shares: required IDs and paths, volume resolution, lock keys. */
-import { notFound } from '../errors.js';
+import { CsiError, notFound } from '../errors.js';
 import { requireString } from '../fields.js';
 import type { NodeDeps } from './deps.js';
 import type { NodeVolume } from './lookup.js';
@@ -47,8 +47,13 @@ export async function findVolumeAt(deps: NodeDeps, volumeId: string, rawPath: st
     throw notFound(`volume ${volumeId} is not mounted at ${JSON.stringify(rawPath)}`);
   }
   if (path === volume.mountpoint) return volume;
-  if (!(await deps.targets.isPublished(volume.mountpoint, path))) {
-    throw notFound(`volume ${volumeId} is not mounted at ${path}`);
-  }
+  if (!(await deps.targets.isPublished(volume.mountpoint, path))) throw notMountedAt(deps, volumeId, volume, path);
   return volume;
+}
+
+/** NOT_FOUND for a volume missing from `path`, unless its pool is away: then UNAVAILABLE (§4 rule 6). */
+export function notMountedAt(deps: NodeDeps, volumeId: string, volume: NodeVolume, path: string): CsiError {
+  const reason = deps.health?.unavailable?.(volume);
+  if (reason !== undefined) return new CsiError('UNAVAILABLE', `volume ${volumeId} is unavailable: ${reason}`);
+  return notFound(`volume ${volumeId} is not mounted at ${path}`);
 }

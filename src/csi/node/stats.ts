@@ -6,7 +6,7 @@ import type { VolumeStats } from '../../mount/targets.js';
 import { notFound } from '../errors.js';
 import type { NodeDeps } from './deps.js';
 import type { NodeVolume } from './lookup.js';
-import { findVolume, requirePath, requireVolumeId } from './request.js';
+import { findVolume, notMountedAt, requirePath, requireVolumeId } from './request.js';
 
 /** statfs figures as CSI VolumeUsage entries; int64 travels as decimal strings (`longs: String`). */
 export function usageOf(stats: VolumeStats): VolumeUsage[] {
@@ -45,7 +45,7 @@ export function getVolumeStats(deps: NodeDeps): MethodSpec<NodeGetVolumeStatsReq
       const volume = await findVolume(deps, volumeId);
       const path = checkedPath(deps, volumeId, rawPath);
       if (path !== volume.mountpoint && !(await deps.targets.isPublished(volume.mountpoint, path))) {
-        if (deps.targets.knownSource(path) !== volume.mountpoint) throw notFound(`volume ${volumeId} is not mounted at ${path}`);
+        if (deps.targets.knownSource(path) !== volume.mountpoint) throw notMountedAt(deps, volumeId, volume, path);
         return lostTarget(deps, volumeId, volume, path);
       }
       const stats = await deps.targets.stats(path);

@@ -122,3 +122,12 @@ test('stats: a health source that knows nothing wrong leaves the condition norma
   const { stats } = setup({ conditionOf: () => undefined });
   assert.equal((await stats('vol-1', TARGET)).volume_condition?.abnormal, false);
 });
+
+test('stats: a volume missing from its path while its pool is not imported is UNAVAILABLE, not NOT_FOUND (§4 rule 6)', async () => {
+  const away = setup({ conditionOf: () => undefined, unavailable: () => 'pool tank is not imported' });
+  await away.targets.unpublish(TARGET);
+  assert.equal(await codeOf(away.stats('vol-1', TARGET)), 'UNAVAILABLE');
+  const present = setup({ conditionOf: () => undefined, unavailable: () => undefined });
+  await present.targets.unpublish(TARGET);
+  assert.equal(await codeOf(present.stats('vol-1', TARGET)), 'NOT_FOUND');
+});
