@@ -20,6 +20,7 @@ ${Object.entries(SERVE_FLAGS)
 environment only:
   POD_NAMESPACE       namespace of the Events the driver records and of the controller's leader Lease (default: default)
   POD_NAME            the controller replica's identity in the leader Lease (default: hostname and a random suffix)
+  ZFS_CSI_TRACE=1     write one line of timing spans per CSI call to stderr (docs/performance.md)
 `;
 
 /** How long SIGTERM waits for in-flight calls before forcing the server down. */
