@@ -39,5 +39,6 @@ COPY --from=build /src/dist/src ./dist/src
 # Non-root by default (the controller); the node DaemonSet runs the driver as root via its securityContext.
 # Numeric so that Kubernetes can verify runAsNonRoot. uid 1000 is the image's `node` user.
 USER 1000:1000
-ENTRYPOINT ["node", "/app/dist/src/app/main.js"]
+# Node flags: src/app/runtime-flags.ts (a small young generation keeps idle RSS in budget).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/src/app/main.js"]
 CMD ["--help"]

@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
 import type { Scratch } from './scratch.js';
 import { parseTraceLine, type TraceLine } from './trace.js';
+import { NODE_RUNTIME_FLAGS } from '../../src/app/runtime-flags.js';
 
 const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
 const READY_POLL_MS = 10;
@@ -42,7 +43,7 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
   const started = performance.now();
   const proc = execa(
     process.execPath,
-    [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', 'bench-node', '--parent', parent,
+    [...NODE_RUNTIME_FLAGS, MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', 'bench-node', '--parent', parent,
       '--mount-root', mountRoot, '--publish-root', dir, '--log-level', options.logLevel ?? 'warn',
       ...(options.zfsPrefix?.length ? ['--zfs-prefix', options.zfsPrefix.join(' ')] : [])],
     { reject: false, all: true, buffer: false, ...(options.trace === true ? { env: { ZFS_CSI_TRACE: '1' } } : {}) },

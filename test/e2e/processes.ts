@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
 import { descendantsOf } from '../support/procfs.js';
+import { NODE_RUNTIME_FLAGS } from '../../src/app/runtime-flags.js';
 
 const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
 const READY_TIMEOUT_MS = 30_000;
@@ -48,7 +49,7 @@ export class ServeProcess {
   /** Spawns the process and waits until CSI Probe answers ready. */
   async start(): Promise<void> {
     if (this.proc) throw new Error(`${this.name} is already running`);
-    const proc = execa(process.execPath, [MAIN, 'serve', ...this.args], { reject: false, all: true, buffer: false, stdin: 'ignore', env: this.env });
+    const proc = execa(process.execPath, [...NODE_RUNTIME_FLAGS, MAIN, 'serve', ...this.args], { reject: false, all: true, buffer: false, stdin: 'ignore', env: this.env });
     proc.all?.on('data', (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-LOG_TAIL);
       if (LOG_DIR) appendFileSync(join(LOG_DIR, `${this.name}.log`), chunk);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
 import { destroyScratch, uniqueParent } from './pool.js';
+import { NODE_RUNTIME_FLAGS } from '../../src/app/runtime-flags.js';
 
 const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
 
@@ -46,7 +47,7 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
   let output = '';
   const proc = execa(
     process.execPath,
-    [MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', nodeId, '--parent', parent,
+    [...NODE_RUNTIME_FLAGS, MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', nodeId, '--parent', parent,
       '--mount-root', mountRoot, '--log-level', options.logLevel ?? 'warn',
       // Tests make their publish targets in the driver's directory (the kubelet directory in production).
       ...(options.extraArgs?.includes('--publish-root') === true ? [] : ['--publish-root', dir]), ...(options.extraArgs ?? [])],
