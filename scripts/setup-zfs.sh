@@ -2,9 +2,11 @@
 # Prepares a ZFS pool for tests, the demo and the benchmark, installing what is missing.
 # Idempotent: safe to run before every `npm test`. Needs root.
 # Env: ZFS_CSI_TEST_POOL (default zfscsi), ZFS_CSI_TEST_POOL_DIR (default /var/lib/zfs-csi-test),
-#      ZFS_CSI_TEST_POOL_SIZE (default 8G).
+#      ZFS_CSI_TEST_POOL_SIZE (default 8G), ZFS_CSI_TEST_POOL2 (default zfscsi2, 4G: the second node's pool
+#      of the transfer tests, issue #8).
 set -euo pipefail
 pool=${ZFS_CSI_TEST_POOL:-zfscsi}
+pool2=${ZFS_CSI_TEST_POOL2:-zfscsi2}
 dir=${ZFS_CSI_TEST_POOL_DIR:-/var/lib/zfs-csi-test}
 size=${ZFS_CSI_TEST_POOL_SIZE:-8G}
 log() { printf '[setup-zfs] %s\n' "$*" >&2; }
@@ -33,15 +35,18 @@ for _ in $(seq 1 75); do zpool list >/dev/null 2>&1 && break; sleep 0.2; done
 zpool list >/dev/null 2>&1 || { log "zpool does not answer (is the ZFS daemon/module up?)"; exit 1; }
 
 mkdir -p "$dir"
-if ! zpool list -H -o name "$pool" >/dev/null 2>&1; then
-  img="$dir/$pool.img"
-  if [ -f "$img" ] && zpool import -d "$dir" "$pool" >/dev/null 2>&1; then
-    log "imported pool $pool from $img"
+ensure_pool() { # name size
+  local name=$1 bytes=$2 img="$dir/$1.img"
+  zpool list -H -o name "$name" >/dev/null 2>&1 && return 0
+  if [ -f "$img" ] && zpool import -d "$dir" "$name" >/dev/null 2>&1; then
+    log "imported pool $name from $img"
   else
     rm -f "$img"
-    truncate -s "$size" "$img"
-    zpool create -f -m none "$pool" "$img"
-    log "created pool $pool on sparse file $img ($size)"
+    truncate -s "$bytes" "$img"
+    zpool create -f -m none "$name" "$img"
+    log "created pool $name on sparse file $img ($bytes)"
   fi
-fi
+}
+ensure_pool "$pool" "$size"
+ensure_pool "$pool2" 4G
 echo "$pool"

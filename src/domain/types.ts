@@ -43,6 +43,11 @@ export interface VolumeRecord extends VolumeSpec {
   readonly retired: boolean;
   /** Bytes the dataset uses (for retired data accounting); 0n when unknown. */
   readonly usedBytes: bigint;
+  /**
+   * A copy received from this node's peer (issue #8): the source node's ID. A replica is kept retired (never
+   * listed, published or mounted); its snapshots are restorable here, and it goes when its last one goes.
+   */
+  readonly replicaOf?: string;
 }
 
 export interface SnapshotSpec {

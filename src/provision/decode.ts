@@ -74,6 +74,7 @@ export function decodeVolume(info: DatasetInfo): VolumeRecord | undefined {
   const mountpoint = p.get('mountpoint');
   if (p.get(P.volumeId) !== id || !name || !params || source === null || !node || !mountpoint) return undefined;
   const quota = p.get(params.quotaType) ?? '0';
+  const replicaOf = p.get(P.replicaOf);
   return {
     id,
     name,
@@ -86,6 +87,7 @@ export function decodeVolume(info: DatasetInfo): VolumeRecord | undefined {
     mountpoint,
     retired: p.has(P.retired),
     usedBytes: BigInt(p.get('used') ?? '0'),
+    ...(replicaOf === undefined ? {} : { replicaOf }),
   };
 }
 

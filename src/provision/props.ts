@@ -22,6 +22,8 @@ export const P = {
   helperFor: `${PROP_PREFIX}helper-for`,
   retired: `${PROP_PREFIX}retired`,
   created: `${PROP_PREFIX}created`,
+  /** On a received copy (issue #8): the node whose volume this is a replica of. */
+  replicaOf: `${PROP_PREFIX}replica-of`,
 } as const;
 
 /** What a managed object is: a CSI volume, a CSI snapshot, or the hidden snapshot behind a volume clone. */

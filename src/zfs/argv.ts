@@ -79,3 +79,17 @@ export function poolListArgs(pool: string): string[] {
 export const VERSION_ARGS: readonly string[] = ['version'];
 export const POOL_VERSIONS_ARGS: readonly string[] = ['upgrade', '-v'];
 export const PROPERTY_TABLE_ARGS: readonly string[] = ['get'];
+
+/** `zfs send [-i base] snapshot`: one snapshot, full or incremental from `base` (never -R/-I: one step). */
+export function sendArgs(snapshot: string, base?: string): string[] {
+  const from = base === undefined ? [] : ['-i', assertSnapshotName(base)];
+  return ['send', ...from, assertSnapshotName(snapshot)];
+}
+
+/**
+ * `zfs receive [-u] dataset`: never -F, so nothing newer on the target is ever rolled back (issue #8);
+ * -u (do not mount) only where the implementation has it (OpenZFS; zfs-fuse 0.7 has no -u).
+ */
+export function receiveArgs(dataset: string, options: { readonly noMount: boolean }): string[] {
+  return ['receive', ...(options.noMount ? ['-u'] : []), assertDatasetName(dataset)];
+}
