@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseTransferConfig, TRANSFER_FLAGS, type TransferConfig } from './transfer-config.js';
 
 export type Mode = 'standalone' | 'controller' | 'node';
 const MODES: readonly Mode[] = ['standalone', 'controller', 'node'];
@@ -27,6 +28,8 @@ export interface Config {
   /** Controller mode: run the driver's own loops only while holding the leader Lease. */
   readonly leaderElection: boolean;
   readonly metricsAddress: string | undefined;
+  /** Node-to-node transfers (standalone mode), when configured. */
+  readonly transfer: TransferConfig | undefined;
 }
 
 /** Flag → environment variable; a flag on the command line wins. */
@@ -47,7 +50,9 @@ export const SERVE_FLAGS = {
   'leader-election': { env: 'ZFS_CSI_LEADER_ELECTION', help: 'controller mode: true | false, run the driver\'s loops only in the Lease holder (default true)' },
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig outside a cluster (controller and node modes)' },
   'metrics-address': { env: 'ZFS_CSI_METRICS_ADDRESS', help: 'host:port for /metrics, /healthz, /readyz' },
+  ...TRANSFER_FLAGS,
 } as const;
+const MULTIPLE: readonly string[] = ['parent', 'publish-root', 'peer'];
 type Flag = keyof typeof SERVE_FLAGS;
 
 export class ConfigError extends Error {
@@ -62,7 +67,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   let values: Record<string, string | string[] | undefined> = {};
   try {
     const options = Object.fromEntries(
-      Object.keys(SERVE_FLAGS).map((k) => [k, { type: 'string' as const, multiple: k === 'parent' || k === 'publish-root' }]),
+      Object.keys(SERVE_FLAGS).map((k) => [k, { type: 'string' as const, multiple: MULTIPLE.includes(k) }]),
     );
     values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -99,6 +104,9 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!Number.isInteger(health) || health < 1) problems.push('--health-interval must be a whole number of seconds ≥ 1');
   const leaderElection = get('leader-election') ?? 'true';
   if (leaderElection !== 'true' && leaderElection !== 'false') problems.push('--leader-election must be true or false');
+  const transfer = parseTransferConfig({
+    get, mode, nodeId, socketPath, peers: parentList(values['peer'], env[SERVE_FLAGS.peer.env]),
+  }, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: mode as Mode,
@@ -117,6 +125,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     kubeconfig: get('kubeconfig'),
     leaderElection: leaderElection === 'true',
     metricsAddress: get('metrics-address'),
+    transfer,
   };
 }
 

@@ -14,7 +14,7 @@ Usage:
 
 serve flags (each may also come from the environment variable shown):
 ${Object.entries(SERVE_FLAGS)
-  .map(([flag, { env, help }]) => `  --${flag.padEnd(16)} ${help} [${env}]`)
+  .map(([flag, { env, help }]) => `  --${flag.padEnd(23)} ${help} [${env}]`)
   .join('\n')}
 
 environment only:

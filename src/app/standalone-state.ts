@@ -85,6 +85,15 @@ export class StandaloneState {
     return health.every((h) => h === 'ONLINE' || h === 'DEGRADED');
   }
 
+  /** A copy received from a peer (issue #8): its records, read back from the pool, join the store. */
+  async absorb(dataset: string): Promise<void> {
+    const parent = this.deps.parents.find((p) => dataset.startsWith(`${p}/`));
+    if (parent === undefined) return;
+    const view = await this.deps.provisioner.scanDataset(parent, dataset, AbortSignal.timeout(60_000));
+    for (const v of view.volumes) this.deps.store.putVolume(v);
+    for (const s of view.snapshots) this.deps.store.putSnapshot(s);
+  }
+
   /** The Node service's view: live volumes of this process's store (no zfs call on the hot path). */
   nodeLookup(): NodeVolumeLookup {
     return {

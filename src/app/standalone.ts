@@ -18,6 +18,7 @@ import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
 import { StandaloneState } from './standalone-state.js';
+import { startTransfers } from './standalone-transfers.js';
 import { VERSION } from './version.js';
 
 export interface Running {
@@ -66,6 +67,13 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
       health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
   }, metrics, http);
+  const transfers = config.transfer && await startTransfers({
+    config, transfer: config.transfer, zfs, store, absorb: (dataset) => state.absorb(dataset), metrics, log,
+  }).catch(async (err: unknown) => {
+    await server.drain(0);
+    await http?.close();
+    throw err;
+  });
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
   poolHealth.start();
@@ -73,6 +81,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     server,
     async stop(timeoutMs) {
       state.stop();
+      await transfers?.stop();
       await server.drain(timeoutMs);
       await poolHealth.stop();
       await http?.close();

@@ -2,9 +2,7 @@
  * The CSI gRPC server on a unix socket (CSI spec "Connectivity": CSI_ENDPOINT=unix:///path.sock). Owns the
  * socket file: creates its directory, replaces a stale socket but nothing else, restricts it to 0600.
  */
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { dirname } from 'node:path';
+import { chmod } from 'node:fs/promises';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
 import { DriverError } from '../domain/errors.js';
@@ -13,6 +11,7 @@ import { addressOf, socketPathOf } from './endpoint.js';
 import type { ServiceImpl } from './handler.js';
 import { loadCsiServices } from './load.js';
 import { KeyedLocks } from './locks.js';
+import { prepareSocketPath, removeOwnSocket } from './socket-file.js';
 
 export interface ServerServices {
   readonly Identity?: ServiceImpl;
@@ -38,44 +37,6 @@ export interface RunningServer {
    * (UNAVAILABLE) and forces the shutdown. Idempotent: later calls return the same promise.
    */
   drain(timeoutMs: number): Promise<void>;
-}
-
-function errnoOf(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
-/** True when something accepts connections on the socket (then it is not stale and must not be removed). */
-function socketIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function prepareSocketPath(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o750 });
-  const stat = await lstat(path).catch((err: unknown) => {
-    if (errnoOf(err) === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!stat) return;
-  if (!stat.isSocket()) {
-    throw new DriverError('FAILED_PRECONDITION', `${path} exists and is not a socket; refusing to remove it`);
-  }
-  if (await socketIsLive(path)) {
-    throw new DriverError('FAILED_PRECONDITION', `another process is serving on ${path}`);
-  }
-  await unlink(path);
-}
-
-/** After shutdown: remove the socket file we created, and only if it still is a socket. */
-async function removeOwnSocket(path: string): Promise<void> {
-  const stat = await lstat(path).catch(() => undefined);
-  if (stat?.isSocket()) await unlink(path).catch(() => undefined);
 }
 
 function bind(server: Server, address: string): Promise<void> {

@@ -10,6 +10,10 @@ export const METRIC = {
   poolUsed: 'zfs_csi_pool_used_bytes',
   queueDepth: 'zfs_csi_reconcile_queue_depth',
   drift: 'zfs_csi_drift_objects',
+  transfers: 'zfs_csi_transfers_total',
+  transferBytes: 'zfs_csi_transfer_sent_bytes_total',
+  transfersRunning: 'zfs_csi_transfers_running',
+  transferLastSuccess: 'zfs_csi_transfer_last_success_timestamp_seconds',
 } as const;
 
 /** CSI calls: from sub-millisecond Identity calls to a create that waits on a busy pool. */

@@ -47,6 +47,12 @@ export class Provisioner {
     return decodePool(parent, infos);
   }
 
+  /** The records of one dataset and its snapshots (a received copy joining the store, issue #8). */
+  async scanDataset(parent: string, dataset: string, signal?: AbortSignal): Promise<PoolView> {
+    const infos = await this.deps.zfs.get([dataset], SCAN_PROPS, { recursive: true }, signal);
+    return decodePool(parent, infos);
+  }
+
   async createVolume(spec: VolumeSpec, source: ResolvedSource | undefined, signal: AbortSignal): Promise<VolumeRecord> {
     const dataset = `${spec.parent}/${spec.id}`;
     const mountpoint = this.mountpointOf(spec.id);

@@ -38,6 +38,7 @@ type Target =
 export async function receiveTransfer(channel: Channel, peer: string, deps: ReceiverDeps, busy: Set<string>): Promise<void> {
   let offer: Offer | undefined;
   let dataset: string | undefined;
+  let owned = false;
   try {
     offer = decodeOffer(await channel.readMessage());
     if (offer.source !== peer) throw refuse(`the offer claims to come from ${JSON.stringify(offer.source)}, the certificate says ${JSON.stringify(peer)}`);
@@ -47,6 +48,7 @@ export async function receiveTransfer(channel: Channel, peer: string, deps: Rece
     dataset = `${parent}/${offer.volume.id}`;
     if (busy.has(dataset)) throw new TransferError('ABORTED', `a transfer into ${dataset} is already running`);
     busy.add(dataset);
+    owned = true;
     const target = await inspect(deps.zfs, parent, dataset, offer);
     const haves = target.kind === 'absent' ? [] : target.lineage.snapshots.map((s) => s.guid);
     await channel.writeMessage(encodeMessage({ type: 'haves', guids: haves }));
@@ -61,7 +63,8 @@ export async function receiveTransfer(channel: Channel, peer: string, deps: Rece
     deps.log.warn('transfer refused or failed', { transfer: offer?.transfer, from: peer, dataset, code, error: message });
     await channel.writeMessage(encodeMessage({ type: 'refused', code, message })).catch(() => undefined);
   } finally {
-    if (dataset !== undefined && busy.has(dataset)) busy.delete(dataset);
+    // Only the connection that took the dataset frees it: a refused second sender must not.
+    if (owned && dataset !== undefined) busy.delete(dataset);
     channel.close();
   }
 }

@@ -5,9 +5,12 @@ import { parentMarkOf } from '../../src/provision/parent-presence.js';
 /** The test pool made by scripts/setup-zfs.sh (npm test runs it first). */
 export const TEST_POOL = process.env['ZFS_CSI_TEST_POOL'] ?? 'zfscsi';
 
+/** The second node's pool (transfers between nodes, issue #8), also made by scripts/setup-zfs.sh. */
+export const TEST_POOL2 = process.env['ZFS_CSI_TEST_POOL2'] ?? 'zfscsi2';
+
 /** A parent dataset name no other test uses. */
-export function uniqueParent(prefix: string): string {
-  return `${TEST_POOL}/${prefix}-${randomBytes(4).toString('hex')}`;
+export function uniqueParent(prefix: string, pool = TEST_POOL): string {
+  return `${pool}/${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
 /** Names under a dataset (itself excluded), snapshots included, sorted; [] when it does not exist. */

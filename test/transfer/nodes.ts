@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import winston from 'winston';
 import type { SnapshotRecord, VolumeRecord } from '../../src/domain/types.js';
 import { Provisioner } from '../../src/provision/provisioner.js';
+import { newTransferId } from '../../src/transfer/manager.js';
 import { sendTransfer, type Progress, type SendOutcome } from '../../src/transfer/sender.js';
 import { TransferServer } from '../../src/transfer/server.js';
 import { loadTls, type TlsFiles, type TlsMaterial } from '../../src/transfer/tls.js';
@@ -54,10 +55,6 @@ export async function startNode(id: string, pool: string, pki: TestPki, peers: r
   };
 }
 
-export function transferId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  return `xfer-${[...randomBytes(20)].map((b) => alphabet[b & 31]).join('')}`;
-}
 
 export interface SendOptions {
   readonly tls?: TlsFiles;
@@ -71,7 +68,7 @@ export async function send(from: TestNode, to: TestNode, volume: VolumeRecord, s
   return sendTransfer(
     { zfs: from.zfs, streams: from.streams, tls, node: from.id, stallMs: 10_000 },
     {
-      transfer: transferId(), dataset: volume.dataset,
+      transfer: newTransferId(), dataset: volume.dataset,
       volume: { id: volume.id, name: volume.name, params: volume.params },
       snapshot: { id: snapshot.id, name: snapshot.name, sizeBytes: snapshot.sizeBytes, createdMs: snapshot.creationTime.getTime() },
       peer: { node: to.id, host: '127.0.0.1', port: to.port },

@@ -8,11 +8,11 @@ import { newSnapshotId, newVolumeId } from '../../src/csi/ids.js';
 import type { SnapshotRecord, VolumeRecord } from '../../src/domain/types.js';
 import { TransferError } from '../../src/transfer/errors.js';
 import { makePki, type TestPki } from '../support/certs.js';
-import { TEST_POOL, zfsProp, zfsTree } from '../support/pool.js';
+import { TEST_POOL, TEST_POOL2, zfsProp, zfsTree } from '../support/pool.js';
 import { send, startNode, type TestNode } from './nodes.js';
 
 // Issue #8: two nodes, two zfs-fuse pools, the driver's sender and receiver over loopback mutual TLS.
-const POOL_B = process.env['ZFS_CSI_TEST_POOL2'] ?? 'zfscsi2';
+const POOL_B = TEST_POOL2;
 const PARAMS = { properties: {}, quotaType: 'refquota' as const, thin: true };
 let pki: TestPki;
 let a: TestNode;

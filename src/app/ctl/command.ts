@@ -3,6 +3,7 @@
  * how a person reads the response. Building is separate from calling so tests can pin every request.
  */
 import type { CallOptions, CsiClient } from '../../grpc/client.js';
+import type { AdminClient } from './admin-client.js';
 import { flagHelp, type FlagSpecs, type FlagValues } from './flags.js';
 
 export interface CommandSpec<Req, Res> {
@@ -21,13 +22,22 @@ export interface Outcome {
   readonly text: string;
 }
 
+/** What a prepared command runs with; the clients are made only when the command uses them. */
+export interface CallContext {
+  readonly csi: () => CsiClient;
+  readonly admin: () => AdminClient;
+  readonly options: CallOptions;
+  /** A line of progress for a person (stderr), for commands that wait. */
+  readonly progress: (line: string) => void;
+}
+
 /** A command with its request/response types hidden, so the registry can hold all of them in one list. */
 export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly flags: FlagSpecs;
   /** Builds the request from parsed flags (UsageError when they do not make one) and returns the call. */
-  prepare(flags: FlagValues): (client: CsiClient, options: CallOptions) => Promise<Outcome>;
+  prepare(flags: FlagValues): (context: CallContext) => Promise<Outcome>;
 }
 
 export function defineCommand<Req, Res>(spec: CommandSpec<Req, Res>): Command {
@@ -37,8 +47,8 @@ export function defineCommand<Req, Res>(spec: CommandSpec<Req, Res>): Command {
     flags: spec.flags,
     prepare(flags) {
       const request = spec.build(flags);
-      return async (client, options) => {
-        const response = await spec.call(client, request, options);
+      return async (context) => {
+        const response = await spec.call(context.csi(), request, context.options);
         return { response, text: spec.render(response, request) };
       };
     },

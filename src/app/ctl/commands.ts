@@ -4,6 +4,7 @@ import { controllerInfoCommands } from './controller-info-commands.js';
 import { identityCommands } from './identity-commands.js';
 import { nodeCommands } from './node-commands.js';
 import { snapshotCommands } from './snapshot-commands.js';
+import { transferCommands } from './transfer-commands.js';
 import { volumeCommands } from './volume-commands.js';
 
 export const COMMAND_GROUPS: readonly (readonly [string, readonly Command[]])[] = [
@@ -12,6 +13,7 @@ export const COMMAND_GROUPS: readonly (readonly [string, readonly Command[]])[] 
   ['Controller: snapshots', snapshotCommands],
   ['Controller: other', controllerInfoCommands],
   ['Node', nodeCommands],
+  ['Transfers (standalone, admin socket)', transferCommands],
 ];
 
 export const COMMANDS: readonly Command[] = COMMAND_GROUPS.flatMap(([, list]) => list);

@@ -2,10 +2,11 @@
  * `zfs-csi ctl`: a CSI client for people (like csc). Exit codes: 0 success, 1 the call failed
  * (`error: <CODE>: <details>` on stderr), 2 a bad command line (usage on stderr).
  */
-import { createCsiClient, CsiCallError } from '../../grpc/client.js';
+import { createCsiClient, CsiCallError, type CsiClient } from '../../grpc/client.js';
 import { socketPathOf } from '../../grpc/endpoint.js';
 import { DriverError } from '../../domain/errors.js';
-import { commandUsage, type Command } from './command.js';
+import { AdminClient, adminSocketOf } from './admin-client.js';
+import { commandUsage, type CallContext, type Command } from './command.js';
 import { COMMAND_GROUPS, findCommand } from './commands.js';
 import { flagHelp, GLOBAL_FLAGS, parseFlags, splitCommand, UsageError, type FlagValues } from './flags.js';
 
@@ -77,16 +78,22 @@ async function execute(command: Command, args: readonly string[], io: CtlIo): Pr
     io.err(`zfs-csi ctl ${command.name}: ${err.message}\n\n${commandUsage(command)}`);
     return 2;
   }
-  const client = createCsiClient(connection.endpoint);
+  let client: CsiClient | undefined;
+  const context: CallContext = {
+    csi: () => (client ??= createCsiClient(connection.endpoint)),
+    admin: () => new AdminClient(adminSocketOf(flags, io.env, connection.endpoint), connection.deadlineMs),
+    options: { deadlineMs: connection.deadlineMs },
+    progress: (line) => io.err(`${line}\n`),
+  };
   try {
-    const { response, text } = await run(client, { deadlineMs: connection.deadlineMs });
+    const { response, text } = await run(context);
     io.out(flags.bool('json') ? `${JSON.stringify(response, null, 2)}\n` : `${text}\n`);
     return 0;
   } catch (err) {
     io.err(`${errorLine(err)}\n`);
     return 1;
   } finally {
-    client.close();
+    client?.close();
   }
 }
 

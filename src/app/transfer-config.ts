@@ -1,0 +1,84 @@
+import { dirname, isAbsolute, join } from 'node:path';
+import type { HostPort } from '../transfer/manager.js';
+import type { TlsFiles } from '../transfer/tls.js';
+
+/** Node-to-node transfers (issue #8, docs/replication.md); absent when no transfer flag is given. */
+export interface TransferConfig {
+  /** This node's transfer endpoint; undefined: this node only sends. */
+  readonly listen: HostPort | undefined;
+  /** node ID → address. The only nodes this one sends to or accepts streams from. */
+  readonly peers: ReadonlyMap<string, HostPort>;
+  readonly tls: TlsFiles;
+  /** Unix socket of the admin API that `zfs-csi ctl transfer` talks to. */
+  readonly adminSocket: string;
+  /** A stream that moves no byte for this long is aborted (and leaves nothing behind). */
+  readonly stallSeconds: number;
+}
+
+export const TRANSFER_FLAGS = {
+  'transfer-listen': { env: 'ZFS_CSI_TRANSFER_LISTEN', help: 'host:port of this node\'s transfer endpoint (mutual TLS; docs/replication.md)' },
+  peer: { env: 'ZFS_CSI_PEERS', help: 'NODE=HOST:PORT of a node to transfer with; repeat (env: comma-separated)' },
+  'tls-cert': { env: 'ZFS_CSI_TLS_CERT', help: 'transfer certificate of this node (CN = --node-id)' },
+  'tls-key': { env: 'ZFS_CSI_TLS_KEY', help: 'its private key' },
+  'tls-ca': { env: 'ZFS_CSI_TLS_CA', help: 'the transfer CA every peer\'s certificate must chain to' },
+  'admin-endpoint': { env: 'ZFS_CSI_ADMIN_ENDPOINT', help: 'unix socket for `ctl transfer` (default: admin.sock beside the CSI socket)' },
+  'transfer-stall-timeout': { env: 'ZFS_CSI_TRANSFER_STALL_TIMEOUT', help: 'seconds without progress before a transfer is aborted (default 60)' },
+} as const;
+export type TransferFlag = keyof typeof TRANSFER_FLAGS;
+
+export interface TransferInput {
+  readonly get: (flag: TransferFlag) => string | undefined;
+  /** Every --peer given, or the env list. */
+  readonly peers: readonly string[];
+  readonly mode: string | undefined;
+  readonly nodeId: string;
+  readonly socketPath: string;
+}
+
+/** Decodes the transfer flags; problems are pushed (config.ts reports all of them at once). */
+export function parseTransferConfig(input: TransferInput, problems: string[]): TransferConfig | undefined {
+  const { get } = input;
+  const given = input.peers.length > 0 || (['transfer-listen', 'tls-cert', 'tls-key', 'tls-ca'] as const).some((f) => get(f) !== undefined);
+  if (!given) return undefined;
+  if (input.mode !== 'standalone') {
+    problems.push('transfer flags (--peer, --transfer-listen, --tls-*) are for standalone mode; Kubernetes transfers are not built yet');
+    return undefined;
+  }
+  const tls = { cert: get('tls-cert') ?? '', key: get('tls-key') ?? '', ca: get('tls-ca') ?? '' };
+  for (const [flag, path] of Object.entries(tls)) {
+    if (!isAbsolute(path)) problems.push(`--tls-${flag} must be an absolute path when transfers are configured (got ${JSON.stringify(path)})`);
+  }
+  const listenText = get('transfer-listen');
+  const listen = listenText === undefined ? undefined : hostPort('--transfer-listen', listenText, problems);
+  const peers = new Map<string, HostPort>();
+  for (const entry of input.peers) {
+    const eq = entry.indexOf('=');
+    const node = eq > 0 ? entry.slice(0, eq) : '';
+    if (node === '' || /[\s,=]/.test(node)) problems.push(`--peer must be NODE=HOST:PORT (got ${JSON.stringify(entry)})`);
+    else if (node === input.nodeId) problems.push(`--peer ${node} is this node`);
+    else if (peers.has(node)) problems.push(`--peer ${node} is given twice`);
+    else {
+      const address = hostPort(`--peer ${node}`, entry.slice(eq + 1), problems);
+      if (address) peers.set(node, address);
+    }
+  }
+  const admin = get('admin-endpoint') ?? `unix://${join(dirname(input.socketPath), 'admin.sock')}`;
+  const adminSocket = admin.startsWith('unix://') ? admin.slice('unix://'.length) : admin;
+  if (!isAbsolute(adminSocket)) problems.push(`--admin-endpoint must be unix:///absolute/path (got ${admin})`);
+  if (adminSocket === input.socketPath) problems.push('--admin-endpoint must differ from the CSI endpoint');
+  const stallSeconds = Number(get('transfer-stall-timeout') ?? '60');
+  if (!Number.isInteger(stallSeconds) || stallSeconds < 1) problems.push('--transfer-stall-timeout must be a whole number of seconds ≥ 1');
+  return { listen, peers, tls, adminSocket, stallSeconds };
+}
+
+/** "host:port", "[v6]:port"; port 0 only for --transfer-listen would be useless to peers, so 1–65535. */
+function hostPort(flag: string, text: string, problems: string[]): HostPort | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  const host = m?.[1] ?? m?.[2];
+  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+    problems.push(`${flag} must be HOST:PORT with a port 1–65535 (got ${JSON.stringify(text)})`);
+    return undefined;
+  }
+  return { host, port };
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseServeConfig } from '../../src/app/config.js';
+
+const BASE = ['--mode', 'standalone', '--node-id', 'node-a', '--parent', 'tank/csi', '--endpoint', 'unix:///run/x/csi.sock'];
+const TLS = ['--tls-cert', '/etc/t/a.crt', '--tls-key', '/etc/t/a.key', '--tls-ca', '/etc/t/ca.crt'];
+
+function problems(argv: readonly string[], env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseServeConfig(argv, env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+}
+
+test('no transfer flag: transfers are off', () => {
+  assert.equal(parseServeConfig(BASE, {}).transfer, undefined);
+});
+
+test('peers, listen address, TLS files and the admin socket beside the CSI socket', () => {
+  const t = parseServeConfig([...BASE, ...TLS, '--transfer-listen', '0.0.0.0:7443', '--peer', 'node-b=10.0.0.2:7443', '--peer', 'node-c=[fd00::3]:7443'], {}).transfer;
+  assert.ok(t);
+  assert.deepEqual(t.listen, { host: '0.0.0.0', port: 7443 });
+  assert.deepEqual([...t.peers], [['node-b', { host: '10.0.0.2', port: 7443 }], ['node-c', { host: 'fd00::3', port: 7443 }]]);
+  assert.deepEqual(t.tls, { cert: '/etc/t/a.crt', key: '/etc/t/a.key', ca: '/etc/t/ca.crt' });
+  assert.equal(t.adminSocket, '/run/x/admin.sock');
+  assert.equal(t.stallSeconds, 60);
+});
+
+test('the environment carries peers comma-separated', () => {
+  const t = parseServeConfig([...BASE, ...TLS], { ZFS_CSI_PEERS: 'node-b=h2:1,node-c=h3:2' }).transfer;
+  assert.deepEqual([...(t?.peers.keys() ?? [])], ['node-b', 'node-c']);
+});
+
+test('every transfer mistake is named at once', () => {
+  const found = problems([...BASE, '--peer', 'node-a=h:1', '--peer', 'bad', '--peer', 'node-b=h:0', '--peer', 'node-c=h:1', '--peer', 'node-c=h:2',
+    '--transfer-listen', 'nohost', '--transfer-stall-timeout', '0', '--tls-cert', 'relative.crt']);
+  for (const expected of [/--peer node-a is this node/, /--peer must be NODE=HOST:PORT \(got "bad"\)/, /--peer node-b must be HOST:PORT/,
+    /--peer node-c is given twice/, /--transfer-listen must be HOST:PORT/, /--transfer-stall-timeout/, /--tls-cert must be an absolute path/,
+    /--tls-key must be an absolute path/, /--tls-ca must be an absolute path/]) {
+    assert.ok(found.some((p) => expected.test(p)), `${String(expected)} in ${JSON.stringify(found)}`);
+  }
+});
+
+test('transfer flags outside standalone mode are refused, not ignored', () => {
+  const found = problems(['--mode', 'node', '--node-id', 'n', '--parent', 'tank/csi', ...TLS, '--peer', 'b=h:1']);
+  assert.ok(found.some((p) => /for standalone mode/.test(p)), JSON.stringify(found));
+});
