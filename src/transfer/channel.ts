@@ -6,6 +6,12 @@ const MAX_LINE_BYTES = 256 * 1024;
 /** Frames carry at most this much stream data; larger chunks are split. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 const END_FRAME = Buffer.alloc(4);
+/**
+ * Bytes a writer may queue before it waits for 'drain'. Node's 16 KiB default made every 64 KiB chunk of
+ * `zfs send` wait for the socket, so the stream moved one chunk at a time (bench: 0.38× a raw pipe).
+ * The queue stays bounded, so back-pressure still reaches the sender.
+ */
+export const QUEUE_BYTES = 4 * 1024 * 1024;
 
 /**
  * One transfer connection (wire.ts): JSON lines, then length-prefixed frames of the stream, ended by a
@@ -94,7 +100,7 @@ export class Channel {
 
   #write(data: Buffer): Promise<void> {
     if (this.socket.destroyed) return Promise.reject(this.#broken('a write', this.#closedReason ?? 'connection closed'));
-    if (this.socket.write(data)) return Promise.resolve();
+    if (this.socket.write(data) || this.socket.writableLength < QUEUE_BYTES) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onDrain = (): void => { cleanup(); resolve(); };
       const onClose = (): void => { cleanup(); reject(this.#broken('a write', this.#closedReason ?? 'connection closed')); };

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { Channel } from './channel.js';
+import { QUEUE_BYTES, type Channel } from './channel.js';
 
 /** Waits until `stream` takes more data; rejects if it closes or fails first (zfs receive exited). */
 function drained(stream: Writable): Promise<void> {
@@ -32,6 +32,7 @@ export async function pumpFrames(channel: Channel, into: Writable, onData: (byte
       return;
     }
     onData(frame.length);
-    if (!into.write(frame)) await drained(into);
+    // Queue up to QUEUE_BYTES so zfs receive always has data while the next frames arrive (channel.ts).
+    if (!into.write(frame) && into.writableLength >= QUEUE_BYTES) await drained(into);
   }
 }

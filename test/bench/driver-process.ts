@@ -34,6 +34,10 @@ export interface BenchDriverOptions {
   readonly zfsPrefix?: readonly string[];
   /** ZFS_CSI_TRACE=1: the driver writes a span line per call (collected in `traces`). */
   readonly trace?: boolean;
+  /** --node-id (default bench-node). */
+  readonly nodeId?: string;
+  /** More serve flags (the transfer section's --peer and TLS files). */
+  readonly extraArgs?: readonly string[];
 }
 
 export async function startBenchDriver(scratch: Scratch, parent: string, dir: string, options: BenchDriverOptions = {}): Promise<BenchDriver> {
@@ -43,9 +47,9 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
   const started = performance.now();
   const proc = execa(
     process.execPath,
-    [...NODE_RUNTIME_FLAGS, MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', 'bench-node', '--parent', parent,
+    [...NODE_RUNTIME_FLAGS, MAIN, 'serve', '--mode', 'standalone', '--endpoint', endpoint, '--node-id', options.nodeId ?? 'bench-node', '--parent', parent,
       '--mount-root', mountRoot, '--publish-root', dir, '--log-level', options.logLevel ?? 'warn',
-      ...(options.zfsPrefix?.length ? ['--zfs-prefix', options.zfsPrefix.join(' ')] : [])],
+      ...(options.zfsPrefix?.length ? ['--zfs-prefix', options.zfsPrefix.join(' ')] : []), ...(options.extraArgs ?? [])],
     { reject: false, all: true, buffer: false, ...(options.trace === true ? { env: { ZFS_CSI_TRACE: '1' } } : {}) },
   );
   // Drained so the driver never blocks on a full pipe; the tail is kept for error messages.

@@ -13,6 +13,7 @@ import { allOk, renderTable, type BenchResult, type Row } from './report.js';
 import { preflight } from './preflight.js';
 import { Scratch } from './scratch.js';
 import { startupSection } from './startup.js';
+import { transferSection } from './transfer.js';
 import { volumeStatsSection } from './volume-stats.js';
 
 const began = performance.now();
@@ -31,6 +32,7 @@ function sections(scratch: Scratch, o: BenchOptions): Section[] {
     { name: `${o.burst} concurrent CreateVolume`, run: () => concurrentSection(scratch, o.burst, o.burstRounds, progress) },
     { name: `start-up scan and RSS at ${o.volumes} volumes`, run: () => startupSection(scratch, o.volumes, o.createConcurrency, progress) },
     { name: 'NodeGetVolumeStats', run: async () => ({ rows: await volumeStatsSection(scratch, o.statsCalls, progress) }) },
+    { name: `transfers between nodes (${o.transferMiB} MiB)`, run: () => transferSection(scratch, o.transferMiB, o.transferRounds, progress) },
     { name: 'Kubernetes mode: CreateVolume', run: () => kubeLatencySection(scratch, o.n, progress) },
     { name: `Kubernetes mode: agent start-up at ${o.volumes} resources`, run: () => kubeAdoptionSection(scratch, o.volumes, o.createConcurrency, progress) },
   ];

@@ -16,13 +16,17 @@ export interface BenchOptions {
   readonly createConcurrency: number;
   /** NodeGetVolumeStats calls (item 7). */
   readonly statsCalls: number;
+  /** MiB of data behind the transfer figures, and rounds of the full transfer. */
+  readonly transferMiB: number;
+  readonly transferRounds: number;
   /** Print where the driver's time goes per latency call (ZFS_CSI_TRACE spans). */
   readonly trace: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--strict] [--n N] [--burst N] [--burst-rounds N]
-                        [--volumes N] [--create-concurrency N] [--stats-calls N] [--trace]
-  --quick   smoke run (N=5, one burst round, 100 volumes, 200 stats calls)
+                        [--volumes N] [--create-concurrency N] [--stats-calls N] [--transfer-mib N]
+                        [--transfer-rounds N] [--trace]
+  --quick   smoke run (N=5, one burst round, 100 volumes, 200 stats calls, 128 MiB transfers)
   --json    print the result as JSON instead of the table
   --strict  exit 1 when a target is missed
   --trace   also print, per latency call, where the driver's time goes (its ZFS_CSI_TRACE spans)`;
@@ -50,6 +54,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       volumes: { type: 'string' },
       'create-concurrency': { type: 'string' },
       'stats-calls': { type: 'string' },
+      'transfer-mib': { type: 'string' },
+      'transfer-rounds': { type: 'string' },
     },
   });
   if (values.help) {
@@ -67,6 +73,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     volumes: positive('volumes', values.volumes, quick ? 100 : 1000),
     createConcurrency: positive('create-concurrency', values['create-concurrency'], 16),
     statsCalls: positive('stats-calls', values['stats-calls'], quick ? 200 : 1000),
+    transferMiB: positive('transfer-mib', values['transfer-mib'], quick ? 128 : 1024),
+    transferRounds: positive('transfer-rounds', values['transfer-rounds'], quick ? 1 : 3),
     trace: values.trace,
   };
 }

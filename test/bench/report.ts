@@ -1,6 +1,6 @@
 /** The benchmark's one table (DESIGN.md §7): measure | driver | raw zfs baseline | ratio | target | ok?. */
 
-export type Unit = 'ms' | 'vol/s' | 'ops/s' | 'MiB' | 'calls' | 'count' | 's';
+export type Unit = 'ms' | 'vol/s' | 'ops/s' | 'MiB' | 'MiB/s' | 'calls' | 'count' | 's';
 
 export interface Figure {
   readonly value: number;
