@@ -41,6 +41,8 @@ export interface TransferManagerDeps {
   readonly snapshot: (id: string) => SnapshotRecord | undefined;
   readonly volume: (id: string) => VolumeRecord | undefined;
   readonly log: Logger;
+  /** The sending end; sender.ts by default (unit tests pass a fake). */
+  readonly send?: typeof sendTransfer;
   /** Called on every state change (metrics). */
   readonly onChange?: (status: TransferStatus) => void;
 }
@@ -92,7 +94,7 @@ export class TransferManager {
       ...(req.parent === undefined ? {} : { parent: req.parent }),
     };
     this.deps.log.info('transfer started', { transfer: id, snapshot: snapshot.id, volume: volume.id, to: req.peer });
-    void sendTransfer(this.deps.sender, request, (p) => this.#progress(entry, p), entry.abort.signal).then(
+    void (this.deps.send ?? sendTransfer)(this.deps.sender, request, (p) => this.#progress(entry, p), entry.abort.signal).then(
       (outcome) => this.#finish(entry, outcome),
       (err: unknown) => this.#fail(entry, err),
     );
