@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, join } from 'node:path';
+import { socketPathOf } from '../grpc/endpoint.js';
 import type { HostPort } from '../transfer/manager.js';
 import type { TlsFiles } from '../transfer/tls.js';
 
@@ -62,13 +63,26 @@ export function parseTransferConfig(input: TransferInput, problems: string[]): T
       if (address) peers.set(node, address);
     }
   }
-  const admin = get('admin-endpoint') ?? `unix://${join(dirname(input.socketPath), 'admin.sock')}`;
-  const adminSocket = admin.startsWith('unix://') ? admin.slice('unix://'.length) : admin;
-  if (!isAbsolute(adminSocket)) problems.push(`--admin-endpoint must be unix:///absolute/path (got ${admin})`);
-  if (adminSocket === input.socketPath) problems.push('--admin-endpoint must differ from the CSI endpoint');
+  const adminSocket = adminSocketOf(get('admin-endpoint'), input.socketPath, problems);
   const stallSeconds = Number(get('transfer-stall-timeout') ?? '60');
   if (!Number.isInteger(stallSeconds) || stallSeconds < 1) problems.push('--transfer-stall-timeout must be a whole number of seconds ≥ 1');
   return { listen, peers, tls, adminSocket, stallSeconds };
+}
+
+/** Where `serve` puts the admin socket unless told: beside the CSI socket (ctl assumes the same). */
+export const defaultAdminSocket = (csiSocket: string): string => join(dirname(csiSocket), 'admin.sock');
+
+/** The admin socket: given, or the default; never the CSI socket itself. */
+function adminSocketOf(given: string | undefined, csiSocket: string, problems: string[]): string {
+  if (given === undefined) return defaultAdminSocket(csiSocket);
+  try {
+    const path = socketPathOf(given);
+    if (path === csiSocket) problems.push('--admin-endpoint must differ from the CSI endpoint');
+    return path;
+  } catch (err) {
+    problems.push(`--admin-endpoint: ${err instanceof Error ? err.message : String(err)}`);
+    return given;
+  }
 }
 
 /** "host:port", "[v6]:port"; port 0 only for --transfer-listen would be useless to peers, so 1–65535. */

@@ -26,6 +26,11 @@ export function newSnapshotId(): string {
   return `snap-${randomBase32(ID_CHARS)}`;
 }
 
+/** A node-to-node transfer (issue #8; wire.ts checks the shape). */
+export function newTransferId(): string {
+  return `xfer-${randomBase32(ID_CHARS)}`;
+}
+
 /** Shape check: an ID of another shape cannot be ours, so it is "not found" and never reaches zfs. */
 export function isVolumeId(value: string): boolean {
   return VOLUME_ID.test(value);

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'winston';
+import { newTransferId } from '../csi/ids.js';
 import { describeError, type ErrorCode } from '../domain/errors.js';
 import type { SnapshotRecord, VolumeRecord } from '../domain/types.js';
 import { TransferError } from './errors.js';
@@ -154,11 +154,4 @@ export class TransferManager {
     const finished = [...this.#entries.values()].filter((e) => e.status.state !== 'running');
     for (const e of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.#entries.delete(e.status.id);
   }
-}
-
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** `xfer-` and 20 base32 characters (wire.ts checks the shape). */
-export function newTransferId(): string {
-  return `xfer-${[...randomBytes(20)].map((b) => ALPHABET[b & 31] ?? 'a').join('')}`;
 }

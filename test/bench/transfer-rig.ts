@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { AdminClient } from '../../src/app/ctl/admin-client.js';
@@ -36,7 +36,7 @@ export async function startRig(scratch: Scratch): Promise<TransferRig> {
     if (problem) scratch.problems.push(problem);
   });
   await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', `${rawRoot}/b`]);
-  await execa('/bin/mkdir', ['-p', bDir]);
+  await mkdir(bDir, { recursive: true });
   const [portA, portB] = [await freePort(), await freePort()];
   const args = async (id: string, port: number, peer: string, peerPort: number): Promise<string[]> => {
     const tls = await pki.node(id);

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import winston from 'winston';
 import type { SnapshotRecord, VolumeRecord } from '../../src/domain/types.js';
 import { Provisioner } from '../../src/provision/provisioner.js';
-import { newTransferId } from '../../src/transfer/manager.js';
+import { newTransferId } from '../../src/csi/ids.js';
 import { sendTransfer, type Progress, type SendOutcome } from '../../src/transfer/sender.js';
 import { TransferServer } from '../../src/transfer/server.js';
 import { loadTls, type TlsFiles, type TlsMaterial } from '../../src/transfer/tls.js';

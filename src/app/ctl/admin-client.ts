@@ -1,13 +1,13 @@
 import { request } from 'node:http';
-import { dirname, join } from 'node:path';
 import { DriverError, isErrorCode } from '../../domain/errors.js';
 import { socketPathOf } from '../../grpc/endpoint.js';
+import { defaultAdminSocket } from '../transfer-config.js';
 import type { FlagValues } from './flags.js';
 
 /** --admin-endpoint, $ZFS_CSI_ADMIN_ENDPOINT, or admin.sock beside the CSI socket (as `serve` defaults it). */
 export function adminSocketOf(flags: FlagValues, env: NodeJS.ProcessEnv, csiEndpoint: string): string {
   const given = flags.string('admin-endpoint') ?? (env['ZFS_CSI_ADMIN_ENDPOINT'] || undefined);
-  return given === undefined ? join(dirname(socketPathOf(csiEndpoint)), 'admin.sock') : socketPathOf(given);
+  return socketPathOf(given ?? defaultAdminSocket(socketPathOf(csiEndpoint)));
 }
 
 /** The standalone driver's admin API (src/app/admin-server.ts): JSON over its unix socket. */
