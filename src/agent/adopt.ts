@@ -36,12 +36,15 @@ export function driftOf(
   views: readonly PoolView[],
   volumes: readonly ZfsVolume[],
   snapshots: readonly ZfsSnapshot[],
+  copies: ReadonlySet<string> = new Set(),
 ): string[] {
   const volumeIds = new Set(volumes.map((v) => v.spec.volumeId));
   const snapshotIds = new Set(snapshots.map((s) => s.spec.snapshotId));
+  // A received copy is accounted for by the Succeeded ZfsTransfer that made it (issue #8), not drift.
+  const copyDatasets = new Set([...copies].map((c) => c.slice(0, c.indexOf('@'))));
   return views.flatMap((view) => [
-    ...view.volumes.filter((v) => !volumeIds.has(v.id)).map((v) => v.dataset),
-    ...view.snapshots.filter((s) => !snapshotIds.has(s.id)).map((s) => s.zfsName),
+    ...view.volumes.filter((v) => !volumeIds.has(v.id) && !(v.replicaOf !== undefined && copyDatasets.has(v.dataset))).map((v) => v.dataset),
+    ...view.snapshots.filter((s) => !snapshotIds.has(s.id) && !copies.has(s.zfsName)).map((s) => s.zfsName),
   ]).sort();
 }
 
@@ -70,7 +73,7 @@ export async function adopt(ctx: AgentContext, views: readonly PoolView[], enque
   }
   return {
     volumes: volumes.length, snapshots: snapshots.length, queued: tally.queue.length, lost: tally.lost,
-    unavailable: tally.unavailable, recovered: tally.recovered, drift: driftOf(views, ctx.volumes.list(), ctx.snapshots.list()),
+    unavailable: tally.unavailable, recovered: tally.recovered, drift: driftOf(views, ctx.volumes.list(), ctx.snapshots.list(), new Set(ctx.copies().values())),
   };
 }
 

@@ -23,6 +23,7 @@ import { hasFinalizer, parentOfSnapshot } from './records.js';
 import { requirePools, scanParents } from './scan.js';
 import { SnapshotReconciler } from './snapshot-reconciler.js';
 import { VolumeReconciler } from './volume-reconciler.js';
+import { AgentTransfers, type AgentTransferOptions } from './transfers.js';
 import { startWatches } from './watches.js';
 import { WorkQueue } from './work-queue.js';
 import { ResourceWriter } from './writer.js';
@@ -51,6 +52,8 @@ export interface NodeAgentOptions {
   readonly retryMaxMs?: number;
   /** Wait between start-up attempts while pools or the API are missing; default 2 s. */
   readonly startRetryMs?: number;
+  /** Node-to-node transfers (issue #8): the endpoint and TLS identity; off when absent. */
+  readonly transfers?: AgentTransferOptions;
 }
 
 export type QueueKey = `volume/${string}` | `snapshot/${string}`;
@@ -60,6 +63,7 @@ export class NodeAgent {
   readonly snapshots: ResourceCache<ZfsSnapshot>;
   readonly capacity: CapacityCache;
   readonly presence: ParentPresence;
+  readonly transfers: AgentTransfers | undefined;
   private readonly ctx: AgentContext;
   private readonly queue: WorkQueue<QueueKey>;
   private readonly publisher: NodePublisher;
@@ -90,7 +94,17 @@ export class NodeAgent {
       events, presence: this.presence,
       sweep: (parent, signal) => this.sweep(parent, signal),
       refreshDrift: () => void this.refreshDrift(),
+      copies: () => this.transfers?.receivedCopies() ?? new Map(),
+      copyOf: async (id) => this.transfers?.copyOf(id),
     };
+    this.transfers = o.transfers && new AgentTransfers(o.transfers, {
+      api: o.api, zfs: o.zfs, provisioner: o.provisioner, node: o.node, parents: o.parents, snapshots: this.snapshots, log: o.log,
+      retryBaseMs: o.retryBaseMs ?? 1000, retryMaxMs: o.retryMaxMs ?? 30_000,
+      onReceived: () => {
+        this.capacity.invalidate();
+        void this.refreshDrift();
+      },
+    });
     const volumes = new VolumeReconciler(this.ctx);
     const snapshots = new SnapshotReconciler(this.ctx);
     this.queue = new WorkQueue<QueueKey>(
@@ -109,6 +123,7 @@ export class NodeAgent {
     this.publisher = new NodePublisher({
       api: o.api, zfs: o.zfs, node: o.node, parents: o.parents, capacity: this.capacity, agentVersion: o.agentVersion,
       health: () => ({ adopted: this.adopted, drift: this.drift, parents: this.presence.list() }), log: o.log,
+      transferEndpoint: () => this.transfers?.endpoint,
       ...(o.heartbeatMs !== undefined ? { intervalMs: o.heartbeatMs } : {}),
     });
   }
@@ -161,6 +176,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.stopSignal.abort();
     for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.transfers?.stop();
     await this.queue.stop();
     await this.publisher.stop();
     await Promise.all([this.volumes.stop(), this.snapshots.stop()]);
@@ -187,6 +203,8 @@ export class NodeAgent {
       (kind, name) => this.queue.add(`${kind}/${name}`));
     await this.presence.refresh(signal);
     const report = await this.adoptPresent(signal);
+    // Before the first publish, so the ZfsNode names the endpoint as soon as the node reports at all.
+    await this.transfers?.start();
     if (signal.aborted) return;
     this.adopted = true;
     this.queue.start();
@@ -266,7 +284,7 @@ export class NodeAgent {
   async refreshDrift(): Promise<void> {
     try {
       const views = await Promise.all(this.o.parents.map((p) => this.o.provisioner.scan(p, this.stopSignal.signal)));
-      this.setDrift(driftOf(views, this.volumes.list(), this.snapshots.list()));
+      this.setDrift(driftOf(views, this.volumes.list(), this.snapshots.list(), new Set(this.ctx.copies().values())));
     } catch (err) {
       this.o.log.warn('drift scan failed', { error: describeError(err).message });
     }

@@ -27,4 +27,8 @@ export interface AgentContext {
   sweep(parent: string, signal?: AbortSignal): Promise<void>;
   /** Rescans for datasets without a resource (after a deletion without intent left one behind). */
   refreshDrift(): void;
+  /** Copies received for Succeeded ZfsTransfers: snapshot ID → `parent/volume@snapshot` on this node. */
+  copies(): ReadonlyMap<string, string>;
+  /** The copy of one snapshot, read again from the API server when the watch has not seen it yet. */
+  copyOf(snapshotId: string): Promise<string | undefined>;
 }

@@ -30,6 +30,8 @@ export interface NodePublisherDeps {
   readonly capacity: CapacityCache;
   readonly agentVersion: string;
   readonly health: () => NodeHealth;
+  /** host:port of the node's transfer endpoint, when it serves one (issue #8). */
+  readonly transferEndpoint?: () => string | undefined;
   readonly log: Logger;
   /** Default 30 s. */
   readonly intervalMs?: number;
@@ -111,8 +113,10 @@ export class NodePublisher {
       this.condition('ParentMissing', missing.length > 0, missing.length > 0 ? 'ParentDatasetMissing' : 'ParentsPresent',
         said(missing, 'every parent dataset is present'), now),
     ];
+    const endpoint = this.deps.transferEndpoint?.();
     return {
       parents,
+      ...(endpoint === undefined ? {} : { transferEndpoint: endpoint }),
       implementation: caps?.implementation ?? 'unknown',
       zfsVersion: caps?.version ?? 'unknown',
       agentVersion: this.deps.agentVersion,

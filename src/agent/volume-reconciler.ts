@@ -10,7 +10,7 @@ import type { AgentContext } from './context.js';
 import { involvedOf } from './events.js';
 import { guarded, type GuardDeps } from './guard.js';
 import {
-  hasFinalizer, snapshotRecordOf, volumeDataset, volumeRecordOf, volumeSettled, volumeSpecOf,
+  hasFinalizer, parentOfSnapshot, snapshotRecordOf, volumeDataset, volumeRecordOf, volumeSettled, volumeSpecOf,
 } from './records.js';
 import { AgentError, inspectVolume } from './zfs-state.js';
 
@@ -59,7 +59,7 @@ export class VolumeReconciler {
     const st = v.status ?? {};
     const generation = v.metadata.generation;
     if (st.phase !== 'Ready') {
-      const record = await this.ctx.provisioner.createVolume(volumeSpecOf(v), this.resolveSource(v), signal);
+      const record = await this.ctx.provisioner.createVolume(volumeSpecOf(v), await this.resolveSource(v, signal), signal);
       this.ctx.capacity.invalidate();
       if (record.retired) throw new AgentError('FAILED_PRECONDITION', `volume ${record.id} was deleted (retired) and is not re-created`);
       await this.ctx.volumeWriter.patchStatus(v, {
@@ -87,13 +87,18 @@ export class VolumeReconciler {
     throw new AgentError('UNAVAILABLE', this.ctx.presence.get(parent)?.message ?? `parent dataset ${parent} has not been checked yet`);
   }
 
-  /** The source's ZFS objects, from this node's resources (the controller placed the volume beside it). */
-  private resolveSource(v: ZfsVolume): ResolvedSource | undefined {
+  /**
+   * The source's ZFS objects, from this node's resources (the controller placed the volume beside it), or
+   * for a snapshot of another node, the copy a Succeeded ZfsTransfer brought here (issue #8, restore anywhere).
+   */
+  private async resolveSource(v: ZfsVolume, signal: AbortSignal): Promise<ResolvedSource | undefined> {
     const source = v.spec.contentSource;
     if (!source) return undefined;
     const requested = BigInt(v.spec.requestedBytes);
     if (source.kind === 'snapshot') {
       const snap = this.ctx.snapshots.get(source.id);
+      const copy = snap === undefined ? await this.copyOf(source.id, requested, signal) : undefined;
+      if (copy !== undefined) return copy;
       const st = snap?.status ?? {};
       if (!snap || snap.spec.deletionRequested || st.deletion || st.phase === 'Failed' || st.phase === 'Lost') {
         throw new AgentError('NOT_FOUND', `source snapshot ${source.id} not found on node ${this.ctx.node}`);
@@ -116,6 +121,20 @@ export class VolumeReconciler {
       throw new AgentError('OUT_OF_RANGE', `requested ${requested} bytes is smaller than volume ${source.id} (${record.capacityBytes})`);
     }
     return { kind: 'volume', volume: record };
+  }
+
+  /** The received copy of another node's snapshot, read from this node's pool (the resource only points at it). */
+  private async copyOf(snapshotId: string, requested: bigint, signal: AbortSignal): Promise<ResolvedSource | undefined> {
+    const zfsName = await this.ctx.copyOf(snapshotId);
+    if (zfsName === undefined) return undefined;
+    const dataset = zfsName.slice(0, zfsName.indexOf('@'));
+    const view = await this.ctx.provisioner.scanDataset(parentOfSnapshot(zfsName), dataset, signal);
+    const record = view.snapshots.find((s) => s.zfsName === zfsName && s.id === snapshotId);
+    if (!record) throw new AgentError('NOT_FOUND', `the copy ${zfsName} of snapshot ${snapshotId} is not on node ${this.ctx.node}'s pool`);
+    if (requested < record.sizeBytes) {
+      throw new AgentError('OUT_OF_RANGE', `requested ${requested} bytes is smaller than snapshot ${snapshotId} (${record.sizeBytes})`);
+    }
+    return { kind: 'snapshot', snapshot: record };
   }
 
   /** CSI DeleteVolume was recorded: answer it once per generation with Destroyed, Retired or InUse. */

@@ -28,7 +28,7 @@ export interface Config {
   /** Controller mode: run the driver's own loops only while holding the leader Lease. */
   readonly leaderElection: boolean;
   readonly metricsAddress: string | undefined;
-  /** Node-to-node transfers (standalone mode), when configured. */
+  /** Node-to-node transfers (standalone and node mode), when configured. */
   readonly transfer: TransferConfig | undefined;
 }
 

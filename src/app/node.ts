@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'winston';
 import { NodeAgent } from '../agent/agent.js';
+import type { AgentTransferOptions } from '../agent/transfers.js';
 import { eventNamespace } from '../agent/events.js';
 import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
@@ -9,7 +10,9 @@ import { LinuxMounter } from '../mount/linux-mounter.js';
 import { Provisioner } from '../provision/provisioner.js';
 import { KubeApi } from '../store/kube/api.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
+import { loadTls } from '../transfer/tls.js';
 import { ZfsCli } from '../zfs/cli.js';
+import { ZfsStreams } from '../zfs/stream.js';
 import { localCapacity } from '../metrics/local-sources.js';
 import { driftByKind } from '../metrics/sources.js';
 import { CapacityCache } from '../provision/capacity.js';
@@ -35,6 +38,7 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
   const agent = new NodeAgent({
+    ...transferOption(await agentTransfers(config, zfs)),
     api: new KubeApi(loadKubeConfig(config.kubeconfig)),
     zfs, provisioner, log,
     node: config.nodeId,
@@ -71,5 +75,20 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
       await poolHealth.stop();
       await http?.close();
     },
+  };
+}
+
+const transferOption = (t: AgentTransferOptions | undefined): { transfers?: AgentTransferOptions } => (t === undefined ? {} : { transfers: t });
+
+/** The node's transfer identity (checked against --node-id now, so a copied certificate fails loudly) and endpoint. */
+async function agentTransfers(config: Config, zfs: ZfsCli): Promise<AgentTransferOptions | undefined> {
+  const t = config.transfer;
+  if (t?.listen === undefined) return undefined;
+  return {
+    tls: await loadTls(t.tls, config.nodeId),
+    streams: new ZfsStreams({ zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s) }),
+    listen: t.listen,
+    ...(t.advertise === undefined ? {} : { advertise: t.advertise }),
+    stallMs: t.stallSeconds * 1000,
   };
 }

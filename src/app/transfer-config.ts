@@ -1,12 +1,14 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { socketPathOf } from '../grpc/endpoint.js';
-import type { HostPort } from '../transfer/manager.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../transfer/address.js';
 import type { TlsFiles } from '../transfer/tls.js';
 
 /** Node-to-node transfers (issue #8, docs/replication.md); absent when no transfer flag is given. */
 export interface TransferConfig {
-  /** This node's transfer endpoint; undefined: this node only sends. */
+  /** This node's transfer endpoint; undefined: this node only sends (standalone). */
   readonly listen: HostPort | undefined;
+  /** Node mode: host:port peers reach the endpoint at, published in the ZfsNode. */
+  readonly advertise: string | undefined;
   /** node ID → address. The only nodes this one sends to or accepts streams from. */
   readonly peers: ReadonlyMap<string, HostPort>;
   readonly tls: TlsFiles;
@@ -18,6 +20,7 @@ export interface TransferConfig {
 
 export const TRANSFER_FLAGS = {
   'transfer-listen': { env: 'ZFS_CSI_TRANSFER_LISTEN', help: 'host:port of this node\'s transfer endpoint (mutual TLS; docs/replication.md)' },
+  'transfer-advertise': { env: 'ZFS_CSI_TRANSFER_ADVERTISE', help: 'node mode: host:port peers reach it at (default: --transfer-listen)' },
   peer: { env: 'ZFS_CSI_PEERS', help: 'NODE=HOST:PORT of a node to transfer with; repeat (env: comma-separated)' },
   'tls-cert': { env: 'ZFS_CSI_TLS_CERT', help: 'transfer certificate of this node (CN = --node-id)' },
   'tls-key': { env: 'ZFS_CSI_TLS_KEY', help: 'its private key' },
@@ -39,18 +42,20 @@ export interface TransferInput {
 /** Decodes the transfer flags; problems are pushed (config.ts reports all of them at once). */
 export function parseTransferConfig(input: TransferInput, problems: string[]): TransferConfig | undefined {
   const { get } = input;
-  const given = input.peers.length > 0 || (['transfer-listen', 'tls-cert', 'tls-key', 'tls-ca'] as const).some((f) => get(f) !== undefined);
+  const given = input.peers.length > 0 || (['transfer-listen', 'transfer-advertise', 'tls-cert', 'tls-key', 'tls-ca'] as const).some((f) => get(f) !== undefined);
   if (!given) return undefined;
-  if (input.mode !== 'standalone') {
-    problems.push('transfer flags (--peer, --transfer-listen, --tls-*) are for standalone mode; Kubernetes transfers are not built yet');
+  if (input.mode !== 'standalone' && input.mode !== 'node') {
+    problems.push('transfer flags (--peer, --transfer-listen, --tls-*) are for standalone and node mode; the controller never carries data');
     return undefined;
   }
+  if (input.mode === 'node') nodeModeRules(input, problems);
   const tls = { cert: get('tls-cert') ?? '', key: get('tls-key') ?? '', ca: get('tls-ca') ?? '' };
   for (const [flag, path] of Object.entries(tls)) {
     if (!isAbsolute(path)) problems.push(`--tls-${flag} must be an absolute path when transfers are configured (got ${JSON.stringify(path)})`);
   }
   const listenText = get('transfer-listen');
   const listen = listenText === undefined ? undefined : hostPort('--transfer-listen', listenText, problems);
+  const advertise = input.mode === 'node' ? advertiseOf(get('transfer-advertise'), listen, problems) : undefined;
   const peers = new Map<string, HostPort>();
   for (const entry of input.peers) {
     const eq = entry.indexOf('=');
@@ -66,7 +71,31 @@ export function parseTransferConfig(input: TransferInput, problems: string[]): T
   const adminSocket = adminSocketOf(get('admin-endpoint'), input.socketPath, problems);
   const stallSeconds = Number(get('transfer-stall-timeout') ?? '60');
   if (!Number.isInteger(stallSeconds) || stallSeconds < 1) problems.push('--transfer-stall-timeout must be a whole number of seconds ≥ 1');
-  return { listen, peers, tls, adminSocket, stallSeconds };
+  return { listen, advertise, peers, tls, adminSocket, stallSeconds };
+}
+
+/**
+ * Kubernetes: the ZfsTransfer resources say who sends to whom, and the controller starts transfers; a
+ * --peer list or an admin socket there would be a second, unchecked authority.
+ */
+function nodeModeRules(input: TransferInput, problems: string[]): void {
+  if (input.peers.length > 0) problems.push('--peer is for standalone mode; in Kubernetes mode a ZfsTransfer names the peer');
+  if (input.get('admin-endpoint') !== undefined) problems.push('--admin-endpoint is for standalone mode; Kubernetes transfers are ZfsTransfer resources');
+  if (input.get('transfer-listen') === undefined) problems.push('node mode transfers need --transfer-listen (every node can be a target)');
+}
+
+/** What peers dial: given, or the listen address when it is a real one (not 0.0.0.0 / ::). */
+function advertiseOf(given: string | undefined, listen: HostPort | undefined, problems: string[]): string | undefined {
+  if (given !== undefined) {
+    const a = hostPort('--transfer-advertise', given, problems);
+    return a && formatHostPort(a);
+  }
+  if (listen === undefined) return undefined;
+  if (listen.host === '0.0.0.0' || listen.host === '::') {
+    problems.push('--transfer-listen binds every address: give --transfer-advertise, the host:port peers reach this node at');
+    return undefined;
+  }
+  return formatHostPort(listen);
 }
 
 /** Where `serve` puts the admin socket unless told: beside the CSI socket (ctl assumes the same). */
@@ -87,12 +116,7 @@ function adminSocketOf(given: string | undefined, csiSocket: string, problems: s
 
 /** "host:port", "[v6]:port"; port 0 only for --transfer-listen would be useless to peers, so 1–65535. */
 function hostPort(flag: string, text: string, problems: string[]): HostPort | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  const host = m?.[1] ?? m?.[2];
-  if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-    problems.push(`${flag} must be HOST:PORT with a port 1–65535 (got ${JSON.stringify(text)})`);
-    return undefined;
-  }
-  return { host, port };
+  const address = parseHostPort(text);
+  if (address === undefined) problems.push(`${flag} must be HOST:PORT with a port 1–65535 (got ${JSON.stringify(text)})`);
+  return address;
 }

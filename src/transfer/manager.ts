@@ -2,15 +2,12 @@ import type { Logger } from 'winston';
 import { newTransferId } from '../csi/ids.js';
 import { describeError, type ErrorCode } from '../domain/errors.js';
 import type { SnapshotRecord, VolumeRecord } from '../domain/types.js';
+import type { HostPort } from './address.js';
 import { TransferError } from './errors.js';
 import { sendTransfer, type Phase, type Progress, type SenderDeps, type SendOutcome, type SendRequest } from './sender.js';
 import type { StreamMode } from './wire.js';
 
-/** Where a peer's transfer endpoint listens. */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
+export type { HostPort } from './address.js';
 
 export type TransferState = 'running' | 'succeeded' | 'failed' | 'cancelled';
 

@@ -56,7 +56,7 @@ export async function receiveTransfer(channel: Channel, peer: string, deps: Rece
     checkStart(start, offer, haves);
     const bytes = start.mode === 'present' ? 0n : await receiveStream(channel, dataset, start.mode === 'full', deps);
     await finish(deps, dataset, offer);
-    await channel.writeMessage(encodeMessage({ type: 'result', ok: true, bytes }));
+    await channel.writeMessage(encodeMessage({ type: 'result', ok: true, bytes, dataset }));
     deps.log.info('transfer received', { transfer: offer.transfer, from: peer, dataset, snapshot: offer.snapshot.id, mode: start.mode, bytes: bytes.toString() });
   } catch (err) {
     const { code, message } = describeError(err);

@@ -42,6 +42,8 @@ export interface SendOutcome {
   readonly mode: StreamMode;
   readonly bytes: bigint;
   readonly base?: string;
+  /** The copy's dataset on the receiver, as it reported it. */
+  readonly dataset?: string;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function sendTransfer(deps: SenderDeps, req: SendRequest, onProgres
     onProgress({ phase: 'confirming', mode: plan.kind, bytes, estimateBytes: estimate });
     const result = decodeResult(await channel.readMessage());
     if (!result.ok) throw new TransferError(result.code, `receiver ${req.peer.node}: ${result.message}`);
-    return { mode: plan.kind, bytes, ...(base ? { base: base.name } : {}) };
+    return { mode: plan.kind, bytes, ...(base ? { base: base.name } : {}), ...(result.dataset === undefined ? {} : { dataset: result.dataset }) };
   } catch (err) {
     if (signal.aborted) throw new TransferError('ABORTED', 'transfer cancelled');
     throw err;

@@ -7,8 +7,11 @@ import { encodeMessage } from './wire.js';
 
 export interface TransferServerOptions extends ReceiverDeps {
   readonly tls: TlsMaterial;
-  /** Node IDs allowed to send to this node (standalone: the --peer list). */
-  readonly peers: ReadonlySet<string>;
+  /**
+   * Node IDs allowed to send to this node (standalone: the --peer list). Kubernetes mode has no list: any
+   * node with a certificate of the transfer CA may connect, and `authorize` lets in only what a ZfsTransfer names.
+   */
+  readonly peers?: ReadonlySet<string>;
   readonly host: string;
   readonly port: number;
 }
@@ -23,6 +26,7 @@ export class TransferServer {
   readonly #open = new Set<TLSSocket>();
 
   constructor(private readonly options: TransferServerOptions) {
+    if (options.peers === undefined && options.authorize === undefined) throw new Error('a transfer server needs a peer list or an authorize hook');
     this.#server = createServer({ ...serverOptions(options.tls), allowHalfOpen: false }, (socket) => this.#accept(socket));
     // A peer with a wrong certificate fails the handshake; the server itself goes on.
     this.#server.on('tlsClientError', (err) => options.log.warn('transfer connection refused in the TLS handshake', { error: err.message }));
@@ -50,7 +54,7 @@ export class TransferServer {
     socket.on('error', () => undefined); // the channel reports it to whoever is waiting
     const channel = new Channel(socket);
     const peer = peerIdentity(socket);
-    if (peer === undefined || !this.options.peers.has(peer)) {
+    if (peer === undefined || (this.options.peers !== undefined && !this.options.peers.has(peer))) {
       const message = `node ${JSON.stringify(peer ?? '')} is not a configured peer of ${this.options.node}`;
       this.options.log.warn('transfer refused', { peer, reason: message });
       void channel.writeMessage(encodeMessage({ type: 'refused', code: 'FAILED_PRECONDITION', message })).finally(() => channel.close());

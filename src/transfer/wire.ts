@@ -60,7 +60,7 @@ export interface Start {
 }
 
 export type Result =
-  | { readonly type: 'result'; readonly ok: true; readonly bytes: bigint }
+  | { readonly type: 'result'; readonly ok: true; readonly bytes: bigint; readonly dataset?: string }
   | { readonly type: 'result'; readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
 const GUID = /^[0-9]{1,20}$/;
@@ -156,7 +156,12 @@ export function decodeStart(raw: unknown): Start {
 
 export function decodeResult(raw: unknown): Result {
   const r = record(raw, 'result');
-  if (r['ok'] === true) return { type: 'result', ok: true, bytes: bigintOf(r, 'bytes') };
+  if (r['ok'] === true) {
+    // Where the copy landed (the sender records it); absent from receivers older than this field.
+    const dataset = r['dataset'] === undefined ? undefined : str(r, 'dataset', 255);
+    if (dataset !== undefined && !isValidName(dataset)) throw bad('dataset is not a ZFS name');
+    return { type: 'result', ok: true, bytes: bigintOf(r, 'bytes'), ...(dataset === undefined ? {} : { dataset }) };
+  }
   const refusal = decodeRefused(r);
   return { type: 'result', ok: false, code: refusal.code, message: refusal.message };
 }

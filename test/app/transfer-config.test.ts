@@ -44,7 +44,28 @@ test('every transfer mistake is named at once', () => {
   }
 });
 
-test('transfer flags outside standalone mode are refused, not ignored', () => {
-  const found = problems(['--mode', 'node', '--node-id', 'n', '--parent', 'tank/csi', ...TLS, '--peer', 'b=h:1']);
-  assert.ok(found.some((p) => /for standalone mode/.test(p)), JSON.stringify(found));
+test('the controller never carries data: transfer flags there are refused, not ignored', () => {
+  const found = problems(['--mode', 'controller', '--node-id', 'n', ...TLS, '--transfer-listen', '0.0.0.0:7443']);
+  assert.ok(found.some((p) => /for standalone and node mode/.test(p)), JSON.stringify(found));
+});
+
+const NODE = ['--mode', 'node', '--node-id', 'node-a', '--parent', 'tank/csi', '--endpoint', 'unix:///csi/csi.sock', ...TLS];
+
+test('node mode: the endpoint listens everywhere and advertises the pod address', () => {
+  const t = parseServeConfig([...NODE, '--transfer-listen', '0.0.0.0:7443', '--transfer-advertise', '10.244.1.7:7443'], {}).transfer;
+  assert.deepEqual(t?.listen, { host: '0.0.0.0', port: 7443 });
+  assert.equal(t?.advertise, '10.244.1.7:7443');
+  assert.equal(parseServeConfig([...NODE, '--transfer-listen', '[fd00::7]:7443'], {}).transfer?.advertise, '[fd00::7]:7443', 'a real listen address is its own advertisement');
+});
+
+test('node mode: no --peer list, no admin socket, and an address peers can dial', () => {
+  const found = problems([...NODE, '--peer', 'node-b=h:1', '--admin-endpoint', 'unix:///csi/admin.sock']);
+  for (const expected of [/--peer is for standalone mode; in Kubernetes mode a ZfsTransfer names the peer/, /--admin-endpoint is for standalone mode/,
+    /node mode transfers need --transfer-listen/]) {
+    assert.ok(found.some((p) => expected.test(p)), `${String(expected)} in ${JSON.stringify(found)}`);
+  }
+  const unspecified = problems([...NODE, '--transfer-listen', '0.0.0.0:7443']);
+  assert.ok(unspecified.some((p) => /give --transfer-advertise/.test(p)), JSON.stringify(unspecified));
+  const bad = problems([...NODE, '--transfer-listen', '0.0.0.0:7443', '--transfer-advertise', '$(POD_IP):7443']);
+  assert.ok(bad.some((p) => /--transfer-advertise must be HOST:PORT/.test(p)), JSON.stringify(bad));
 });

@@ -17,11 +17,13 @@ import {
 const NODE = 'node-a';
 const NAMESPACE = 'zfs-system';
 const ENVS = new Set<string>(Object.values(SERVE_FLAGS).map((f) => f.env));
+const POD_IP = '10.244.1.7';
 /**
  * Pod identity from the downward API: not serve flags. The composition roots read them for the Event
- * namespace and the controller's leader Lease (namespace and holder identity).
+ * namespace and the controller's leader Lease (namespace and holder identity); POD_IP only feeds the
+ * transfer endpoint's advertised address through the kubelet's $(VAR) expansion.
  */
-const POD_IDENTITY = new Set(['POD_NAMESPACE', 'POD_NAME']);
+const POD_IDENTITY = new Set(['POD_NAMESPACE', 'POD_NAME', 'POD_IP']);
 
 /** The driver container's environment as the kubelet would resolve it on node-a. */
 function envOf(c: Container): NodeJS.ProcessEnv {
@@ -32,7 +34,10 @@ function envOf(c: Container): NodeJS.ProcessEnv {
     const field = asObj(asObj(e['valueFrom'] ?? { fieldRef: {} }, 'valueFrom')['fieldRef'] ?? {}, 'fieldRef')['fieldPath'];
     if (field === 'spec.nodeName') env[name] = NODE;
     if (field === 'metadata.namespace') env[name] = NAMESPACE;
+    if (field === 'status.podIP') env[name] = POD_IP;
   }
+  // The kubelet expands $(NAME) of variables defined earlier in the list.
+  for (const [k, v] of Object.entries(env)) env[k] = v?.replace(/\$\(([A-Z_]+)\)/g, (m, ref: string) => env[ref] ?? m);
   return env;
 }
 
@@ -71,6 +76,12 @@ test('the node plugin configuration parses into what the values ask for', () => 
   assert.equal(config.zpoolCommand, node['zpoolCommand']);
   assert.deepEqual(config.zfsPrefix, ['/usr/bin/nsenter', '--target', '1', '--mount', '--']);
   assert.equal(config.sweepIntervalSeconds, node['sweepIntervalSeconds']);
+  // Every branch is rendered here, so the transfer settings (node.transfer.enabled) are read too.
+  const transfer = asObj(node['transfer'], 'transfer');
+  assert.deepEqual(config.transfer?.listen, { host: '0.0.0.0', port: transfer['port'] });
+  assert.equal(config.transfer?.advertise, `${POD_IP}:${String(transfer['port'])}`, 'peers dial the pod IP');
+  assert.equal(config.transfer?.stallSeconds, transfer['stallTimeoutSeconds']);
+  assert.deepEqual(config.transfer?.peers, new Map(), 'no --peer list: ZfsTransfers name the peers');
   assert.equal(config.driverName, values['driverName']);
   assert.equal(config.metricsAddress, `:${String(asObj(values['metrics'], 'metrics')['port'])}`);
 });
@@ -128,12 +139,18 @@ test('host paths are only the kubelet dir, plugin dirs, mount root, /dev (and / 
     const hp = asObj(v, 'volume')['hostPath'];
     return hp === undefined ? [] : [String(asObj(hp, 'hostPath')['path'])];
   });
-  assert.deepEqual(paths.sort(), ['/', '/dev', '/var/lib/kubelet', '/var/lib/kubelet/plugins/zfs.csi.dev', '/var/lib/kubelet/plugins_registry', '/var/lib/zfs-csi/mounts']);
+  assert.deepEqual(paths.sort(), ['/', '/dev', '/etc/zfs-csi/transfer', '/var/lib/kubelet', '/var/lib/kubelet/plugins/zfs.csi.dev', '/var/lib/kubelet/plugins_registry', '/var/lib/zfs-csi/mounts']);
   const driver = container(pod, 'driver');
   const propagation = (path: string): unknown => driver.volumeMounts.find((m) => m['mountPath'] === path)?.['mountPropagation'];
   assert.equal(propagation('/var/lib/kubelet'), 'Bidirectional');
   assert.equal(propagation('/var/lib/zfs-csi/mounts'), 'Bidirectional');
   assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /\{\{- if \$chroot \}\}\n\s+- name: host-root\n\s+hostPath:\n\s+path: \/\n/);
+  // The node's own transfer key, read-only, and only when transfers are on.
+  assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /\{\{- if \$n\.transfer\.enabled \}\}\n\s+- name: transfer-tls\n\s+hostPath:\n\s+path: \{\{ \$n\.transfer\.tlsHostPath \}\}\n/);
+  const tlsMount = driver.volumeMounts.find((m) => m['name'] === 'transfer-tls');
+  assert.equal(tlsMount?.['readOnly'], true);
+  const { config } = driverConfig('node-daemonset.yaml', 'DaemonSet');
+  for (const file of Object.values(config.transfer?.tls ?? {})) assert.equal(dirname(file), tlsMount?.['mountPath'], file);
 });
 
 test('metrics and health ports agree between the driver, the probes and the Service', () => {

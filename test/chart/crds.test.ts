@@ -6,16 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { ERROR_CODES } from '../../src/domain/errors.js';
-import { decodeNode, decodeSnapshot, decodeVolume } from '../../src/store/kube/decode.js';
-import { GROUP, KIND, PLURAL, VERSION, type SnapshotPhase, type VolumePhase } from '../../src/store/kube/resources.js';
+import { decodeNode, decodeSnapshot, decodeTransfer, decodeVolume } from '../../src/store/kube/decode.js';
+import { GROUP, KIND, PLURAL, VERSION, type SnapshotPhase, type TransferPhase, type VolumePhase } from '../../src/store/kube/resources.js';
 import { asArray, asObj, crd, isObj, type Obj } from './chart.js';
-import { FULL_NODE, FULL_SNAPSHOT, FULL_VOLUME } from './samples.js';
+import { FULL_NODE, FULL_SNAPSHOT, FULL_TRANSFER, FULL_VOLUME } from './samples.js';
 
-const FILES = { volume: 'zfsvolumes.yaml', snapshot: 'zfssnapshots.yaml', node: 'zfsnodes.yaml' } as const;
+const FILES = { volume: 'zfsvolumes.yaml', snapshot: 'zfssnapshots.yaml', node: 'zfsnodes.yaml', transfer: 'zfstransfers.yaml' } as const;
 type Which = keyof typeof FILES;
-const WHICH: readonly Which[] = ['volume', 'snapshot', 'node'];
+const WHICH: readonly Which[] = ['volume', 'snapshot', 'node', 'transfer'];
 
 function version(which: Which): Obj {
   const spec = asObj(crd(FILES[which])['spec'], 'spec');
@@ -106,6 +106,9 @@ test('schemas have exactly the fields of the resources.ts shapes', () => {
   const node = schemaOf('node');
   sameKeys(at(node, 'status'), asObj(FULL_NODE.status, 'status'), 'ZfsNode.status');
   sameKeys(at(node, 'status.parents.[]'), asObj(asArray(FULL_NODE.status?.parents)[0], 'p'), 'ParentStatus');
+  const transfer = schemaOf('transfer');
+  sameKeys(at(transfer, 'spec'), FULL_TRANSFER.spec, 'ZfsTransfer.spec');
+  sameKeys(at(transfer, 'status'), asObj(FULL_TRANSFER.status, 'status'), 'ZfsTransfer.status');
 });
 
 /** The schema as plain JSON Schema for ajv: k8s extensions dropped, objects closed (pruning made visible). */
@@ -126,17 +129,19 @@ const ajv = new Ajv({
   strict: false,
   formats: { int64: true, 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/ },
 });
-const validators = { volume: ajv.compile(forAjv(schemaOf('volume')) as Obj), snapshot: ajv.compile(forAjv(schemaOf('snapshot')) as Obj), node: ajv.compile(forAjv(schemaOf('node')) as Obj) };
+const compiled = (which: Which): ValidateFunction => ajv.compile(forAjv(schemaOf(which)) as Obj);
+const validators = { volume: compiled('volume'), snapshot: compiled('snapshot'), node: compiled('node'), transfer: compiled('transfer') };
 const json = (v: unknown): Obj => JSON.parse(JSON.stringify(v)) as Obj;
 
 test('full samples of every shape validate and round-trip through the decoders', () => {
-  for (const [which, sample] of [['volume', FULL_VOLUME], ['snapshot', FULL_SNAPSHOT], ['node', FULL_NODE]] as const) {
+  for (const [which, sample] of [['volume', FULL_VOLUME], ['snapshot', FULL_SNAPSHOT], ['node', FULL_NODE], ['transfer', FULL_TRANSFER]] as const) {
     const v = validators[which];
     assert.ok(v(json(sample)), `${which}: ${JSON.stringify(v.errors)}`);
   }
   assert.deepEqual(decodeVolume(json(FULL_VOLUME)), FULL_VOLUME);
   assert.deepEqual(decodeSnapshot(json(FULL_SNAPSHOT)), FULL_SNAPSHOT);
   assert.deepEqual(decodeNode(json(FULL_NODE)), FULL_NODE);
+  assert.deepEqual(decodeTransfer(json(FULL_TRANSFER)), FULL_TRANSFER);
 });
 
 test('a fresh object, as the controller first writes it, validates', () => {
@@ -146,8 +151,10 @@ test('a fresh object, as the controller first writes it, validates', () => {
   assert.ok(validators.node(node), JSON.stringify(validators.node.errors));
 });
 
-function edited(which: 'volume' | 'snapshot' | 'node', edit: (o: Obj) => void): boolean {
-  const base = which === 'volume' ? FULL_VOLUME : which === 'snapshot' ? FULL_SNAPSHOT : FULL_NODE;
+const SAMPLES = { volume: FULL_VOLUME, snapshot: FULL_SNAPSHOT, node: FULL_NODE, transfer: FULL_TRANSFER } as const;
+
+function edited(which: Which, edit: (o: Obj) => void): boolean {
+  const base = SAMPLES[which];
   const o = json(base);
   edit(o);
   return validators[which](o);
@@ -155,7 +162,7 @@ function edited(which: 'volume' | 'snapshot' | 'node', edit: (o: Obj) => void): 
 const spec = (o: Obj): Obj => asObj(o['spec'], 'spec');
 const status = (o: Obj): Obj => asObj(o['status'], 'status');
 
-const BAD: readonly [string, 'volume' | 'snapshot' | 'node', (o: Obj) => void][] = [
+const BAD: readonly [string, Which, (o: Obj) => void][] = [
   ['requestedBytes with a unit', 'volume', (o) => { spec(o)['requestedBytes'] = '10Gi'; }],
   ['requestedBytes as a number', 'volume', (o) => { spec(o)['requestedBytes'] = 1024; }],
   ['a missing csiName', 'volume', (o) => { delete spec(o)['csiName']; }],
@@ -173,6 +180,10 @@ const BAD: readonly [string, 'volume' | 'snapshot' | 'node', (o: Obj) => void][]
   ['a snapshot size with a unit', 'snapshot', (o) => { status(o)['sizeBytes'] = '1K'; }],
   ['a parent without its pool', 'node', (o) => { delete asObj(asArray(status(o)['parents'])[0], 'p')['pool']; }],
   ['available bytes as a number', 'node', (o) => { asObj(asArray(status(o)['parents'])[0], 'p')['availableBytes'] = 5; }],
+  ['a transfer without its target node', 'transfer', (o) => { delete spec(o)['targetNode']; }],
+  ['an unknown transfer phase', 'transfer', (o) => { status(o)['phase'] = 'Sending'; }],
+  ['an unknown stream mode', 'transfer', (o) => { status(o)['mode'] = 'resumed'; }],
+  ['transfer bytes with a unit', 'transfer', (o) => { status(o)['bytes'] = '1Mi'; }],
 ];
 
 for (const [what, which, edit] of BAD) {
@@ -190,6 +201,9 @@ test('status.code enums are exactly ERROR_CODES; phases are the resources.ts pha
     assert.deepEqual(at(schemaOf(which), 'status.code')['enum'], [...ERROR_CODES]);
     assert.deepEqual(at(schemaOf(which), 'status.phase')['enum'], phases[which]);
   }
+  const transfer: Record<TransferPhase, true> = { Pending: true, Running: true, Succeeded: true, Failed: true };
+  assert.deepEqual(at(schemaOf('transfer'), 'status.code')['enum'], [...ERROR_CODES]);
+  assert.deepEqual(at(schemaOf('transfer'), 'status.phase')['enum'], Object.keys(transfer));
 });
 
 const rulesOf = (node: Obj): string[] => asArray(node['x-kubernetes-validations']).map((r) => String(asObj(r, 'rule')['rule']));
@@ -209,4 +223,6 @@ test('identity fields are immutable (CEL self == oldSelf); intent fields may cha
   assert.deepEqual(rulesOf(at(snap, 'spec.deletionRequested')), []);
   assert.ok(rulesOf(vol).includes('self.metadata.name == self.spec.volumeId'));
   assert.ok(rulesOf(snap).includes('self.metadata.name == self.spec.snapshotId'));
+  // A transfer is one copy: a different snapshot or node is a different transfer, never an edit.
+  assert.ok(rulesOf(at(schemaOf('transfer'), 'spec')).includes('self == oldSelf'));
 });

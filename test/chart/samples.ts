@@ -4,7 +4,7 @@
  */
 import type {
   Condition, ContentSourceSpec, ParentStatus, ZfsNode, ZfsNodeStatus, ZfsSnapshot, ZfsSnapshotSpec, ZfsSnapshotStatus,
-  ZfsVolume, ZfsVolumeSpec, ZfsVolumeStatus,
+  ZfsTransfer, ZfsTransferSpec, ZfsTransferStatus, ZfsVolume, ZfsVolumeSpec, ZfsVolumeStatus,
 } from '../../src/store/kube/resources.js';
 
 const condition: Required<Condition> = {
@@ -57,8 +57,23 @@ const parent: Required<ParentStatus> = {
 };
 const nodeStatus: Required<ZfsNodeStatus> = {
   parents: [parent], implementation: 'OpenZFS', zfsVersion: 'zfs-2.2.6-1', agentVersion: '0.1.0',
-  lastHeartbeat: '2026-01-02T03:04:05Z', conditions: [{ ...condition, type: 'Drift', status: 'False', reason: 'NoDrift' }],
+  lastHeartbeat: '2026-01-02T03:04:05Z', transferEndpoint: '10.0.0.2:7443', conditions: [{ ...condition, type: 'Drift', status: 'False', reason: 'NoDrift' }],
 };
 export const FULL_NODE: ZfsNode = {
   apiVersion: 'zfs.csi.dev/v1alpha1', kind: 'ZfsNode', metadata: { name: 'node-b' }, status: nodeStatus,
+};
+
+const transferSpec: Required<ZfsTransferSpec> = {
+  snapshotId: 'snap-0a1b2c', volumeId: 'vol-0a1b2c3d', nodeName: 'node-b', targetNode: 'node-c', targetParent: 'tank/k8s',
+};
+const transferStatus: Required<ZfsTransferStatus> = {
+  phase: 'Running', step: 'sending', mode: 'incremental', base: 'snap-000001', bytes: '1048576', estimateBytes: '2097152',
+  rateBytesPerSecond: 52428800, attempts: 2, startedAt: '2026-01-02T03:04:05Z', finishedAt: '2026-01-02T03:04:06Z',
+  targetSnapshot: 'tank/k8s/vol-0a1b2c3d@snap-0a1b2c', code: 'UNAVAILABLE', message: 'first attempt: node-c unreachable',
+  observedGeneration: 1,
+};
+export const FULL_TRANSFER: ZfsTransfer = {
+  apiVersion: 'zfs.csi.dev/v1alpha1', kind: 'ZfsTransfer',
+  metadata: { name: 'xfer-abcdefghijklmnopqrst', generation: 1, labels: { 'zfs.csi.dev/node': 'node-b', 'zfs.csi.dev/target-node': 'node-c' } },
+  spec: transferSpec, status: transferStatus,
 };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { KubeApi, KubeError } from '../../src/store/kube/api.js';
-import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
+import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL, TARGET_NODE_LABEL } from '../../src/store/kube/resources.js';
 import { renderTemplate } from '../chart/chart.js';
 import { enforceChartAuthority, type ChartAuthority } from './chart-authority.js';
 import { FakeApiServer, fakeKubeConfig } from './fake-apiserver/index.js';
@@ -102,6 +102,30 @@ test('the controller records intent for any node: deletionRequested on a node-b 
   const id = await volumeOf('node-b');
   await controller.patch(PLURAL.volume, id, { spec: { deletionRequested: true } });
   assert.equal(await deletionRequested(id), true);
+});
+
+/** A ZfsTransfer from node-a to node-b as the controller writes it (issue #8). */
+async function transferOf(from: string, to: string): Promise<string> {
+  const id = `xfer-${'abcdefghijklmnopqrst'.slice(0, 19)}${String.fromCharCode(97 + (++seq % 26))}`;
+  await controller.create(PLURAL.transfer, {
+    apiVersion: API_VERSION, kind: 'ZfsTransfer', metadata: { name: id, labels: { [NODE_LABEL]: from, [TARGET_NODE_LABEL]: to } },
+    spec: { snapshotId: 'snap-x', volumeId: 'vol-x', nodeName: from, targetNode: to },
+  });
+  return id;
+}
+
+test('transfers: the sender writes its transfer\'s status; the target and the others cannot, and no agent asks for a copy', async () => {
+  const id = await transferOf('node-a', 'node-b');
+  await nodeA.patchStatus(PLURAL.transfer, id, { phase: 'Running', bytes: '1' });
+  assert.ok((await nodeB.get(PLURAL.transfer, id)) !== undefined, 'the target reads the transfer that names it');
+  await refused(nodeB.patchStatus(PLURAL.transfer, id, { phase: 'Succeeded' }), 403, /belongs to node-a/);
+  await refused(nodeA.patch(PLURAL.transfer, id, { spec: { targetNode: 'node-c' } }), 403, /cannot patch resource "zfstransfers"/);
+  await refused(nodeB.create(PLURAL.transfer, {
+    apiVersion: API_VERSION, kind: 'ZfsTransfer', metadata: { name: 'xfer-zzzzzzzzzzzzzzzzzzzz' },
+    spec: { snapshotId: 'snap-x', volumeId: 'vol-x', nodeName: 'node-a', targetNode: 'node-b' },
+  }), 403, /cannot create resource "zfstransfers"/);
+  await refused(nodeA.delete(PLURAL.transfer, id), 403, /cannot delete resource "zfstransfers"/);
+  await refused(controller.patchStatus(PLURAL.transfer, id, { phase: 'Succeeded' }), 403, /cannot patch resource "zfstransfers\/status"|zfstransfers/);
 });
 
 test('the chart ships the policy with a Deny binding (a policy without one enforces nothing)', () => {

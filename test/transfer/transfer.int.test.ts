@@ -57,7 +57,7 @@ test('a full transfer, then incrementals from the newest common snapshot; the co
   assert.equal(await zfsProp(copyOf(vol), 'zfs.csi.dev:replica-of'), 'node-a');
 
   // The same transfer again (a retry) sends nothing.
-  assert.deepEqual(await send(a, b, vol, s1), { mode: 'present', bytes: 0n });
+  assert.deepEqual(await send(a, b, vol, s1), { mode: 'present', bytes: 0n, dataset: `${b.parent}/${vol.id}` });
 
   await writeFile(join(vol.mountpoint, 'more'), randomBytes(64 << 10));
   const s2 = await snapshot(vol, 'second');

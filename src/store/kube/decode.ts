@@ -5,7 +5,7 @@
 import { isErrorCode, type ErrorCode } from '../../domain/errors.js';
 import {
   API_VERSION, type Condition, type ContentSourceSpec, type ObjectMeta, type ParentStatus, type ZfsNode,
-  type ZfsSnapshot, type ZfsVolume,
+  type TransferPhase, type ZfsSnapshot, type ZfsTransfer, type ZfsVolume,
 } from './resources.js';
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -186,7 +186,45 @@ export function decodeNode(v: unknown): ZfsNode | undefined {
       zfsVersion: str(st, 'zfsVersion'),
       agentVersion: str(st, 'agentVersion'),
       lastHeartbeat: str(st, 'lastHeartbeat'),
+      transferEndpoint: str(st, 'transferEndpoint'),
       conditions: decodeConditions(st['conditions']),
+    }),
+  };
+}
+
+const TRANSFER_PHASES: readonly TransferPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed'];
+
+export function decodeTransfer(v: unknown): ZfsTransfer | undefined {
+  if (!isObj(v) || v['kind'] !== 'ZfsTransfer') return undefined;
+  const metadata = decodeMeta(v['metadata']);
+  const s = sub(v, 'spec');
+  if (!metadata || !s) return undefined;
+  const snapshotId = str(s, 'snapshotId');
+  const volumeId = str(s, 'volumeId');
+  const nodeName = str(s, 'nodeName');
+  const targetNode = str(s, 'targetNode');
+  if (!snapshotId || !volumeId || !nodeName || !targetNode) return undefined;
+  const st = sub(v, 'status') ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ZfsTransfer',
+    metadata,
+    spec: defined({ snapshotId, volumeId, nodeName, targetNode, targetParent: str(s, 'targetParent') }),
+    status: defined({
+      phase: oneOf(str(st, 'phase'), TRANSFER_PHASES),
+      step: str(st, 'step'),
+      mode: oneOf(str(st, 'mode'), ['full', 'incremental', 'present'] as const),
+      base: str(st, 'base'),
+      bytes: bytes(st, 'bytes'),
+      estimateBytes: bytes(st, 'estimateBytes'),
+      rateBytesPerSecond: num(st, 'rateBytesPerSecond'),
+      attempts: num(st, 'attempts'),
+      startedAt: str(st, 'startedAt'),
+      finishedAt: str(st, 'finishedAt'),
+      targetSnapshot: str(st, 'targetSnapshot'),
+      ...decodeCode(st),
+      message: str(st, 'message'),
+      observedGeneration: num(st, 'observedGeneration'),
     }),
   };
 }

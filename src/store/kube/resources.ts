@@ -9,12 +9,14 @@ import type { ErrorCode } from '../../domain/errors.js';
 export const GROUP = 'zfs.csi.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const PLURAL = { volume: 'zfsvolumes', snapshot: 'zfssnapshots', node: 'zfsnodes' } as const;
-export const KIND = { volume: 'ZfsVolume', snapshot: 'ZfsSnapshot', node: 'ZfsNode' } as const;
+export const PLURAL = { volume: 'zfsvolumes', snapshot: 'zfssnapshots', node: 'zfsnodes', transfer: 'zfstransfers' } as const;
+export const KIND = { volume: 'ZfsVolume', snapshot: 'ZfsSnapshot', node: 'ZfsNode', transfer: 'ZfsTransfer' } as const;
 /** Held by the agent from before it creates a dataset until the dataset is proven gone (§4 rule 7). */
 export const FINALIZER = 'zfs.csi.dev/dataset';
 /** The owning node, as a label so agents can watch only their own objects with a label selector. */
 export const NODE_LABEL = 'zfs.csi.dev/node';
+/** A ZfsTransfer's receiving node, so its agent watches the transfers it must authorise (issue #8). */
+export const TARGET_NODE_LABEL = 'zfs.csi.dev/target-node';
 
 /**
  * Unavailable: the pool or parent is not there, so the agent cannot see the data (recoverable, DESIGN.md §4
@@ -138,6 +140,8 @@ export interface ZfsNodeStatus {
   readonly zfsVersion?: string;
   readonly agentVersion?: string;
   readonly lastHeartbeat?: string;
+  /** host:port of the node's transfer endpoint (issue #8), when it serves one. */
+  readonly transferEndpoint?: string;
   readonly conditions?: readonly Condition[];
 }
 
@@ -149,4 +153,48 @@ export interface ZfsNode {
   readonly status?: ZfsNodeStatus;
 }
 
-export type ZfsResource = ZfsVolume | ZfsSnapshot | ZfsNode;
+/**
+ * One copy of a snapshot from spec.nodeName (the sender, whose agent writes status) to spec.targetNode
+ * (whose agent lets the stream in only while this resource names it, issue #8). Named `xfer-…`.
+ */
+export interface ZfsTransferSpec {
+  readonly snapshotId: string;
+  /** The snapshot's source volume: the receiver checks the offer against it. */
+  readonly volumeId: string;
+  readonly nodeName: string;
+  readonly targetNode: string;
+  /** One of the target's parents; its first when absent. */
+  readonly targetParent?: string;
+}
+
+export type TransferPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface ZfsTransferStatus {
+  readonly phase?: TransferPhase;
+  /** Where a running transfer is: connecting, negotiating, sending, confirming. */
+  readonly step?: string;
+  readonly mode?: 'full' | 'incremental' | 'present';
+  /** The common snapshot an incremental stream started from. */
+  readonly base?: string;
+  readonly bytes?: string;
+  readonly estimateBytes?: string;
+  readonly rateBytesPerSecond?: number;
+  readonly attempts?: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** The copy on the target, `parent/volume@snapshot`. */
+  readonly targetSnapshot?: string;
+  readonly code?: ErrorCode;
+  readonly message?: string;
+  readonly observedGeneration?: number;
+}
+
+export interface ZfsTransfer {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'ZfsTransfer';
+  readonly metadata: ObjectMeta;
+  readonly spec: ZfsTransferSpec;
+  readonly status?: ZfsTransferStatus;
+}
+
+export type ZfsResource = ZfsVolume | ZfsSnapshot | ZfsNode | ZfsTransfer;

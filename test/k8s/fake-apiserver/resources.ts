@@ -45,6 +45,7 @@ export const ZFS_CSI_RESOURCES: readonly ResourceTypeSpec[] = [
   customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfsvolumes', 'ZfsVolume'),
   customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfssnapshots', 'ZfsSnapshot'),
   customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfsnodes', 'ZfsNode'),
+  customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfstransfers', 'ZfsTransfer'),
 ];
 
 const builtin = { namespaced: true, statusSubresource: false, requireResourceVersionOnUpdate: false,
