@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Volume and snapshot IDs (DESIGN.md §3.1): short, ZFS-safe, unique per creation. A re-creation after a
@@ -12,7 +12,10 @@ const SNAPSHOT_ID = /^snap-[a-z2-7]{20}$/;
 
 function randomBase32(length: number): string {
   // 256 is a multiple of 32, so masking each byte to 5 bits keeps every character equally likely.
-  const bytes = randomBytes(length);
+  return base32(randomBytes(length));
+}
+
+function base32(bytes: Uint8Array): string {
   let out = '';
   for (const byte of bytes) out += ALPHABET[byte & 31];
   return out;
@@ -29,6 +32,15 @@ export function newSnapshotId(): string {
 /** A node-to-node transfer (issue #8; wire.ts checks the shape). */
 export function newTransferId(): string {
   return `xfer-${randomBase32(ID_CHARS)}`;
+}
+
+/**
+ * The transfer a restore needs (issue #8, restore anywhere): one name per snapshot, target node and parent,
+ * so a retried CreateVolume finds the copy it started instead of starting another.
+ */
+export function transferIdFor(snapshotId: string, node: string, parent: string): string {
+  const digest = createHash('sha256').update(`${snapshotId}\n${node}\n${parent}`).digest();
+  return `xfer-${base32(digest.subarray(0, ID_CHARS))}`;
 }
 
 /** Shape check: an ID of another shape cannot be ours, so it is "not found" and never reaches zfs. */

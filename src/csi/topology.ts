@@ -63,12 +63,16 @@ export function chooseNode(
  * Checks that a node fixed by something else (a clone must sit next to its source) is allowed by the
  * request's requisite topology; RESOURCE_EXHAUSTED otherwise.
  */
+/** True when the topology lets a volume live on `node` (no requisite: any node). */
+export function nodeAllowed(req: TopologyRequirementInput | null | undefined, node: string): boolean {
+  return !hasRequisite(req) || namedNodes(req?.requisite).includes(node);
+}
+
 export function requireNodeAllowed(
   req: TopologyRequirementInput | null | undefined,
   node: string,
 ): void {
-  if (!hasRequisite(req)) return;
-  if (namedNodes(req?.requisite).includes(node)) return;
+  if (nodeAllowed(req, node)) return;
   throw resourceExhausted(
     `the content source lives on node ${node}, which the requisite topology does not allow`,
   );

@@ -40,6 +40,12 @@ export interface VolumeBackend {
   /** Destroys the snapshot, deferred when clones depend on it. A snapshot that is gone is not an error. */
   deleteSnapshot(id: string, signal: AbortSignal): Promise<void>;
 
+  /**
+   * Copies a snapshot into another node's parent so a restore can clone it there (issue #8, restore
+   * anywhere): resolves once the copy is there, ABORTED while it is being made. Absent in standalone mode.
+   */
+  copySnapshot?(snapshotId: string, targetNode: string, targetParent: string, signal: AbortSignal): Promise<void>;
+
   /** Capacity per (node, parent); node undefined = every node this backend knows. */
   capacity(node: string | undefined, signal: AbortSignal): Promise<readonly CapacityReport[]>;
   /** Nodes volumes can be placed on (standalone: just this one). */

@@ -21,6 +21,8 @@ import { createNodePool, type NodePool } from './pools.js';
 import { ServeProcess } from './processes.js';
 import { applyCrds, ensureCoreNodes, removeClusterObjects } from './real-cluster.js';
 import { CleanupStack } from '../support/cleanup.js';
+import { makePki } from '../support/certs.js';
+import { freePort } from '../transfer/peers.js';
 
 const LOG_LEVEL = process.env['ZFS_CSI_E2E_LOG_LEVEL'] ?? 'warn';
 
@@ -38,6 +40,8 @@ export interface ClusterOptions {
   /** Sparse pool sizes; node-a is the small one (capacity exhaustion). */
   readonly sizeA?: string;
   readonly sizeB?: string;
+  /** Node-to-node transfers on (issue #8): each agent gets its own certificate and a loopback endpoint. */
+  readonly transfers?: boolean;
 }
 
 export class E2eCluster {
@@ -87,9 +91,16 @@ export class E2eCluster {
       await writeFile(file, kc.exportConfig(), { mode: 0o600 });
       return file;
     };
+    const pki = options.transfers === true ? await makePki() : undefined;
+    if (pki) this.onCleanup(() => rm(pki.dir, { recursive: true, force: true }));
+    const transferArgs = async (name: string): Promise<string[]> => {
+      if (!pki) return [];
+      const tls = await pki.node(name);
+      return ['--transfer-listen', `127.0.0.1:${await freePort()}`, '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-ca', tls.ca];
+    };
     [this.a, this.b] = await Promise.all([
-      this.node('a', names[0] ?? '', options.sizeA ?? '128M', await kubeconfigFor('a', authority?.nodeToken(names[0]))),
-      this.node('b', names[1] ?? '', options.sizeB ?? '1G', await kubeconfigFor('b', authority?.nodeToken(names[1]))),
+      this.node('a', names[0] ?? '', options.sizeA ?? '128M', await kubeconfigFor('a', authority?.nodeToken(names[0])), await transferArgs(names[0] ?? '')),
+      this.node('b', names[1] ?? '', options.sizeB ?? '1G', await kubeconfigFor('b', authority?.nodeToken(names[1])), await transferArgs(names[1] ?? '')),
     ]);
     const kubeconfig = await kubeconfigFor('controller', authority?.controllerToken);
     const endpoint = `unix://${join(this.dir, 'controller.sock')}`;
@@ -102,7 +113,7 @@ export class E2eCluster {
     for (const n of [this.a, this.b]) await poll(() => this.capacityOf(n), (bytes) => bytes > 0n, 20_000, `capacity of ${n.name}`);
   }
 
-  private async node(letter: string, name: string, size: string, kubeconfig: string): Promise<E2eNode> {
+  private async node(letter: string, name: string, size: string, kubeconfig: string, extraArgs: readonly string[]): Promise<E2eNode> {
     const dir = join(this.dir, `node-${letter}`);
     await mkdir(join(dir, 'pods'), { recursive: true });
     const pool = await createNodePool(`zfscsi-e2e${letter}-${this.id}`, size);
@@ -116,7 +127,7 @@ export class E2eCluster {
     const endpoint = `unix://${join(dir, 'csi.sock')}`;
     const agent = new ServeProcess(name, endpoint, [
       '--mode', 'node', '--endpoint', endpoint, '--node-id', name, '--parent', pool.parent, '--mount-root', mountRoot,
-      '--publish-root', join(dir, 'pods'), '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL,
+      '--publish-root', join(dir, 'pods'), '--kubeconfig', kubeconfig, '--log-level', LOG_LEVEL, ...extraArgs,
     ]);
     this.onCleanup(() => this.stopProcess(agent));
     await agent.start();

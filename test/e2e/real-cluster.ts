@@ -55,7 +55,7 @@ export async function ensureCoreNodes(target: KubeTarget, names: readonly string
 }
 
 /**
- * Removes what the run left on a real server: the nodes' ZfsVolumes and ZfsSnapshots (finalizers cleared:
+ * Removes what the run left on a real server: the nodes' ZfsVolumes, ZfsSnapshots and ZfsTransfers (finalizers cleared:
  * their pools are gone), the ZfsNodes and the core Nodes. The fake server is simply closed.
  */
 export async function removeClusterObjects(target: KubeTarget, nodes: readonly string[]): Promise<void> {
@@ -66,7 +66,7 @@ export async function removeClusterObjects(target: KubeTarget, nodes: readonly s
     if (!notFound(err)) throw err;
   };
   for (const node of nodes) {
-    for (const plural of [PLURAL.volume, PLURAL.snapshot]) {
+    for (const plural of [PLURAL.volume, PLURAL.snapshot, PLURAL.transfer]) {
       const list = (await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, labelSelector: `zfs.csi.dev/node=${node}` })) as { items?: { metadata?: { name?: string } }[] };
       for (const item of list.items ?? []) {
         const name = item.metadata?.name;

@@ -10,7 +10,7 @@ import { requireName } from '../fields.js';
 import { newVolumeId } from '../ids.js';
 import { parseParams, sameParams } from '../params.js';
 import { parseCapacityRange, sizeFor, withinRange, type CapacityRange } from '../size.js';
-import { chooseNode, requireNodeAllowed } from '../topology.js';
+import { chooseNode, nodeAllowed, requireNodeAllowed } from '../topology.js';
 import { parseContentSource, resolveSource, sameSource } from './content-source.js';
 import type { ControllerContext } from './deps.js';
 import { reportFor } from './placement.js';
@@ -55,6 +55,8 @@ interface Placement {
   /** Fixed by the content source; undefined = chosen from the node's capacity reports. */
   readonly parent: string | undefined;
   readonly bytes: bigint;
+  /** Restore anywhere: this snapshot of another node is copied to `node` first (issue #8). */
+  readonly copyOf?: string;
 }
 
 /** Node, parent and size: next to the source for clones, by topology otherwise. */
@@ -64,12 +66,17 @@ async function place(ctx: ControllerContext, intent: CreateVolumeIntent): Promis
     return { node, parent: undefined, bytes: sizeFor(intent.range, ctx.defaultCapacityBytes) };
   }
   const src = await resolveSource(ctx.backend, intent.source);
-  requireNodeAllowed(intent.topology, src.node);
   // With no size requested a clone is as large as its source; a smaller one would not hold its data.
   const bytes = sizeFor(intent.range, src.minBytes);
   if (bytes < src.minBytes) {
     throw outOfRange(`requested size ${bytes} is smaller than the content source (${src.minBytes} bytes)`);
   }
+  if (!nodeAllowed(intent.topology, src.node) && intent.source.kind === 'snapshot' && ctx.backend.copySnapshot) {
+    // The snapshot's node is not allowed: restore on an allowed node from a copy (issue #8).
+    const node = chooseNode(intent.topology, (await ctx.backend.nodes()).filter((n) => n !== src.node));
+    return { node, parent: undefined, bytes, copyOf: intent.source.snapshotId };
+  }
+  requireNodeAllowed(intent.topology, src.node);
   return { node: src.node, parent: src.parent, bytes };
 }
 
@@ -110,6 +117,8 @@ async function createVolume(
   }
   const placement = await place(ctx, intent);
   const parent = await claimSpace(ctx.backend, placement, intent.params, call.signal);
+  // Space first, then the copy; the copy lands in the volume's parent (a clone stays in its origin's pool).
+  if (placement.copyOf !== undefined) await ctx.backend.copySnapshot?.(placement.copyOf, placement.node, parent, call.signal);
   const spec: VolumeSpec = {
     id: newVolumeId(),
     name: intent.name,

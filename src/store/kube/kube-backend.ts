@@ -18,6 +18,7 @@ import {
 } from './records.js';
 import type { ZfsNode, ZfsSnapshot } from './resources.js';
 import * as snapshots from './snapshot-ops.js';
+import { copySnapshot } from './transfer-ops.js';
 import { kubeVolumeCondition } from './volume-health.js';
 import * as volumes from './volume-ops.js';
 
@@ -31,6 +32,8 @@ export interface KubeBackendDeps {
   readonly synced?: () => boolean;
   /** Nodes whose Kubernetes Node object is gone (NodeLossMonitor.isGone); default: none. */
   readonly nodeGone?: (node: string) => boolean;
+  /** How long CreateVolume waits for a restore's copy before it answers ABORTED; default COPY_WAIT_MS. */
+  readonly copyWaitMs?: number;
   /** For the age of the agents' heartbeats in volume conditions; default the system clock. */
   readonly clock?: () => Date;
 }
@@ -142,6 +145,12 @@ export class KubeBackend implements VolumeBackend {
   async deleteSnapshot(id: string, signal: AbortSignal): Promise<void> {
     this.guard();
     return snapshots.deleteSnapshot(this.ctx, id, signal);
+  }
+
+  async copySnapshot(snapshotId: string, targetNode: string, targetParent: string, signal: AbortSignal): Promise<void> {
+    const snapshot = await this.getSnapshot(snapshotId);
+    if (!snapshot) throw new KubeBackendError('NOT_FOUND', `source snapshot ${snapshotId} does not exist`);
+    return copySnapshot(this.ctx, { snapshot, targetNode, targetParent }, signal, this.deps.copyWaitMs);
   }
 
   /** Nodes that publish a ZfsNode and still exist, sorted (a stable default for chooseNode). */

@@ -62,7 +62,7 @@ export async function startRig(): Promise<Rig> {
   });
   const backend = new KubeBackend({
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes, log: silent,
-    synced: () => caches.synced(), nodeGone: (n) => monitor.isGone(n),
+    synced: () => caches.synced(), nodeGone: (n) => monitor.isGone(n), copyWaitMs: 300,
   });
   const agents = [new ScriptedAgent(kc, 'node-a'), new ScriptedAgent(kc, 'node-b')] as const;
   await Promise.all([caches.start(), ...agents.map((a) => a.start())]);

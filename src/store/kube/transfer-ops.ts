@@ -1,0 +1,76 @@
+/**
+ * Restore anywhere (issue #8): a CreateVolume from a snapshot whose node the topology does not allow copies
+ * the snapshot to the chosen node first, as a ZfsTransfer that the two agents carry out. The external
+ * provisioner gives a call about 10 s, and a copy can take minutes: the call waits a few seconds, then
+ * answers ABORTED with the progress, and the CO's retry finds the same transfer by its name.
+ */
+import { transferIdFor } from '../../csi/ids.js';
+import { DriverError } from '../../domain/errors.js';
+import type { SnapshotRecord } from '../../domain/types.js';
+import { decodeTransfer } from './decode.js';
+import { bounded, isNotFound, KubeBackendError, type KubeOpsContext } from './ops-common.js';
+import { API_VERSION, KIND, NODE_LABEL, PLURAL, TARGET_NODE_LABEL, type ZfsTransfer } from './resources.js';
+
+/** How long one call waits for a copy to finish before it answers ABORTED (below the sidecar's 10 s). */
+export const COPY_WAIT_MS = 4000;
+const POLL_MS = 100;
+
+export interface CopyRequest {
+  readonly snapshot: SnapshotRecord;
+  readonly targetNode: string;
+  /** The target's parent: the restore's clone must be in the same pool as the copy. */
+  readonly targetParent: string;
+}
+
+/** Resolves once the copy is on the target; ABORTED while it is being made; the transfer's code if it failed. */
+export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal: AbortSignal, waitMs = COPY_WAIT_MS): Promise<void> {
+  const name = transferIdFor(req.snapshot.id, req.targetNode, req.targetParent);
+  let t = (await read(ctx, name, signal)) ?? (await create(ctx, name, req, signal));
+  const deadline = Date.now() + waitMs;
+  while (!finished(t) && Date.now() < deadline && !signal.aborted) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    t = (await read(ctx, name, signal)) ?? t;
+  }
+  const st = t.status ?? {};
+  if (st.phase === 'Succeeded') return;
+  const what = `snapshot ${req.snapshot.id} to node ${req.targetNode}`;
+  if (st.phase === 'Failed') {
+    // Cleared so that a later CreateVolume, after the cause is fixed, starts a fresh copy.
+    await bounded(ctx.api.delete(PLURAL.transfer, name), signal, `deleting ${name}`).catch((err: unknown) => {
+      if (!isNotFound(err)) ctx.log.warn('could not remove a failed transfer', { transfer: name, error: String(err) });
+    });
+    throw new KubeBackendError(st.code ?? 'INTERNAL', `copying ${what} failed (ZfsTransfer ${name}): ${st.message ?? 'no message'}`);
+  }
+  const progress = st.bytes === undefined ? (st.phase ?? 'Pending') : `${st.step ?? st.phase ?? ''} ${st.bytes} of ~${st.estimateBytes ?? '?'} bytes`;
+  const last = st.code === undefined ? '' : `; last attempt: ${st.code} ${st.message ?? ''}`;
+  throw new KubeBackendError('ABORTED', `copying ${what} for this restore (ZfsTransfer ${name}: ${progress}${last}); retry`);
+}
+
+const finished = (t: ZfsTransfer): boolean => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed';
+
+async function read(ctx: KubeOpsContext, name: string, signal: AbortSignal): Promise<ZfsTransfer | undefined> {
+  const raw = await bounded(ctx.api.get(PLURAL.transfer, name), signal, `reading ${PLURAL.transfer}/${name}`);
+  return raw === undefined ? undefined : decodeTransfer(raw);
+}
+
+async function create(ctx: KubeOpsContext, name: string, req: CopyRequest, signal: AbortSignal): Promise<ZfsTransfer> {
+  const body = {
+    apiVersion: API_VERSION, kind: KIND.transfer,
+    metadata: { name, labels: { [NODE_LABEL]: req.snapshot.node, [TARGET_NODE_LABEL]: req.targetNode } },
+    spec: {
+      snapshotId: req.snapshot.id, volumeId: req.snapshot.sourceVolumeId, nodeName: req.snapshot.node,
+      targetNode: req.targetNode, targetParent: req.targetParent,
+    },
+  };
+  try {
+    const made = decodeTransfer(await bounded(ctx.api.create(PLURAL.transfer, body), signal, `creating ${name}`));
+    if (made) ctx.log.info('copying a snapshot for a restore on another node', { transfer: name, snapshot: req.snapshot.id, from: req.snapshot.node, to: req.targetNode });
+    if (made) return made;
+  } catch (err) {
+    // A concurrent call made it first: read that one.
+    if (!(err instanceof DriverError && (err.code === 'ALREADY_EXISTS' || err.code === 'ABORTED'))) throw err;
+  }
+  const existing = await read(ctx, name, signal);
+  if (!existing) throw new KubeBackendError('ABORTED', `ZfsTransfer ${name} was removed while being created; retry`);
+  return existing;
+}
