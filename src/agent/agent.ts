@@ -104,6 +104,7 @@ export class NodeAgent {
         this.capacity.invalidate();
         void this.refreshDrift();
       },
+      sweep: (parent, signal) => this.sweep(parent, signal),
     });
     const volumes = new VolumeReconciler(this.ctx);
     const snapshots = new SnapshotReconciler(this.ctx);

@@ -16,6 +16,7 @@ import type { TlsMaterial } from '../transfer/tls.js';
 import type { sendTransfer } from '../transfer/sender.js';
 import type { ZfsStreams } from '../zfs/stream.js';
 import type { Zfs } from '../zfs/zfs.js';
+import { CopyKeeper } from './copy-keeper.js';
 import { transferAuthority } from './transfer-authority.js';
 import { TransferRunner } from './transfer-runner.js';
 import { ResourceWriter } from './writer.js';
@@ -45,6 +46,8 @@ export interface AgentTransferDeps {
   readonly retryMaxMs: number;
   /** A copy arrived: capacity changed, drift should be looked at again. */
   readonly onReceived: () => void;
+  /** The agent's sweep of retired data (a destroyed copy leaves its dataset empty). */
+  readonly sweep: (parent: string, signal: AbortSignal) => Promise<void>;
 }
 
 export class AgentTransfers {
@@ -52,6 +55,7 @@ export class AgentTransfers {
   readonly incoming: ResourceCache<ZfsTransfer>;
   readonly #server: TransferServer;
   readonly #runner: TransferRunner;
+  readonly #keeper: CopyKeeper;
   #port: number | undefined;
 
   constructor(private readonly o: AgentTransferOptions, private readonly deps: AgentTransferDeps) {
@@ -60,10 +64,15 @@ export class AgentTransfers {
     };
     this.outgoing = new ResourceCache(deps.api, PLURAL.transfer, decodeTransfer, `${NODE_LABEL}=${deps.node}`, onError);
     this.incoming = new ResourceCache(deps.api, PLURAL.transfer, decodeTransfer, `${TARGET_NODE_LABEL}=${deps.node}`, onError);
+    const incomingWriter = new ResourceWriter(deps.api, PLURAL.transfer, this.incoming);
+    this.#keeper = new CopyKeeper({
+      node: deps.node, parents: deps.parents, incoming: this.incoming, writer: incomingWriter, provisioner: deps.provisioner,
+      sweep: deps.sweep, log: deps.log, retryMs: deps.retryMaxMs,
+    });
     this.#server = new TransferServer({
       zfs: deps.zfs, streams: o.streams, node: deps.node, parents: deps.parents, stallMs: o.stallMs, log: deps.log, tls: o.tls,
       host: o.listen.host, port: o.listen.port,
-      authorize: transferAuthority({ api: deps.api, node: deps.node, incoming: this.incoming }),
+      authorize: transferAuthority({ api: deps.api, node: deps.node, incoming: this.incoming, writer: incomingWriter }),
       onReceived: async () => deps.onReceived(),
     });
     this.#runner = new TransferRunner({
@@ -94,9 +103,11 @@ export class AgentTransfers {
     this.#port = await this.#server.listen();
     this.deps.log.info('transfer endpoint listening', { host: this.o.listen.host, port: this.#port, advertised: this.endpoint });
     this.#runner.start();
+    this.#keeper.start();
   }
 
   async stop(): Promise<void> {
+    this.#keeper.stop();
     await this.#runner.stop();
     await this.#server.close();
     await Promise.all([this.incoming.stop(), this.outgoing.stop()]);

@@ -9,7 +9,7 @@ import type { NodeAgentOptions } from '../../src/agent/agent.js';
 import type { AgentTransferOptions } from '../../src/agent/transfers.js';
 import { newTransferId } from '../../src/csi/ids.js';
 import { decodeTransfer } from '../../src/store/kube/decode.js';
-import { API_VERSION, NODE_LABEL, PLURAL, TARGET_NODE_LABEL, type ZfsTransfer } from '../../src/store/kube/resources.js';
+import { API_VERSION, NODE_LABEL, PLURAL, SNAPSHOT_LABEL, TARGET_NODE_LABEL, type ZfsTransfer } from '../../src/store/kube/resources.js';
 import { loadTls } from '../../src/transfer/tls.js';
 import { ZfsStreams } from '../../src/zfs/stream.js';
 import { startKubeTarget, type KubeTarget } from '../k8s/fake-apiserver/index.js';
@@ -49,7 +49,7 @@ export class TransferPair {
     const name = spec.name ?? newTransferId();
     await this.a.api.create(PLURAL.transfer, {
       apiVersion: API_VERSION, kind: 'ZfsTransfer',
-      metadata: { name, labels: { [NODE_LABEL]: spec.from.node, [TARGET_NODE_LABEL]: spec.to.node } },
+      metadata: { name, labels: { [NODE_LABEL]: spec.from.node, [TARGET_NODE_LABEL]: spec.to.node, [SNAPSHOT_LABEL]: spec.snapshotId } },
       spec: {
         snapshotId: spec.snapshotId, volumeId: spec.volumeId, nodeName: spec.from.node, targetNode: spec.to.node,
         ...(spec.targetParent === undefined ? {} : { targetParent: spec.targetParent }),
@@ -69,6 +69,12 @@ export class TransferPair {
 
   waitFinished(name: string, timeoutMs = 60_000): Promise<ZfsTransfer | undefined> {
     return this.waitTransfer(name, (t) => t?.status?.phase === 'Succeeded' || t?.status?.phase === 'Failed', timeoutMs);
+  }
+
+  /** The controller's DeleteSnapshot step for one copy: the deletion intent, then the delete. */
+  async discard(name: string): Promise<void> {
+    await this.a.api.patch(PLURAL.transfer, name, { spec: { deletionRequested: true } });
+    await this.a.api.delete(PLURAL.transfer, name);
   }
 
   async cleanup(): Promise<void> {

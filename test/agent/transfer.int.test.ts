@@ -163,3 +163,34 @@ test('the receiver killed mid-stream: it keeps nothing, the sender retries, and 
   await b.waitReady(restored);
   assert.equal(await digest(b, restored, 'data.bin'), sum);
 });
+
+test('the copy lives as long as its snapshot: deleted with the intent, deferred while a restore needs it, then nothing is left', async () => {
+  const { volume, snapshot } = await volumeWithSnapshot(a, 2);
+  const name = await pair.createTransfer({ snapshotId: snapshot, volumeId: volume, from: a, to: b });
+  assert.equal((await pair.waitFinished(name))?.status?.phase, 'Succeeded');
+  assert.deepEqual((await pair.transfer(name))?.metadata.finalizers, ['zfs.csi.dev/dataset'], 'the target holds the copy\'s finalizer');
+  const restored = await b.createVolume({ source: { kind: 'snapshot', id: snapshot }, bytes: 64n * MiB });
+  await b.waitReady(restored);
+  const copy = `${b.parent}/${volume}@${snapshot}`;
+
+  await pair.discard(name);
+  await pair.waitTransfer(name, (t) => t === undefined);
+  assert.equal(await zfsProp(copy, 'defer_destroy'), 'on', 'destroy deferred: the restore is cloned from it');
+  await b.requestDeletion('zfsvolumes', restored);
+  await b.waitVolume(restored, (v) => v === undefined || v.status?.deletion === 'Destroyed');
+  const left = async (): Promise<string[]> => (await zfsTree(b.parent)).filter((d) => d.includes(volume) || d.includes(restored));
+  for (let i = 0; i < 100 && (await left()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await left(), [], 'the copy went with its last clone, and its dataset with it');
+});
+
+test('a ZfsTransfer deleted by hand, without the intent, keeps its copy (reported as drift)', async () => {
+  const { volume, snapshot } = await volumeWithSnapshot(a, 1);
+  const name = await pair.createTransfer({ snapshotId: snapshot, volumeId: volume, from: a, to: b });
+  assert.equal((await pair.waitFinished(name))?.status?.phase, 'Succeeded');
+  await a.api.delete('zfstransfers', name);
+  await pair.waitTransfer(name, (t) => t === undefined);
+  const copy = `${b.parent}/${volume}@${snapshot}`;
+  assert.equal(await zfsProp(copy, 'type'), 'snapshot', 'the data stays');
+  await b.agent?.refreshDrift();
+  assert.ok(b.agent?.driftReport.includes(copy), JSON.stringify(b.agent?.driftReport));
+});

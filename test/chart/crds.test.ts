@@ -224,5 +224,7 @@ test('identity fields are immutable (CEL self == oldSelf); intent fields may cha
   assert.ok(rulesOf(vol).includes('self.metadata.name == self.spec.volumeId'));
   assert.ok(rulesOf(snap).includes('self.metadata.name == self.spec.snapshotId'));
   // A transfer is one copy: a different snapshot or node is a different transfer, never an edit.
-  assert.ok(rulesOf(at(schemaOf('transfer'), 'spec')).includes('self == oldSelf'));
+  const transferRule = rulesOf(at(schemaOf('transfer'), 'spec')).join(' ');
+  for (const f of ['snapshotId', 'volumeId', 'nodeName', 'targetNode', 'targetParent']) assert.ok(transferRule.includes(`self.${f} == oldSelf.${f}`), f);
+  assert.ok(!transferRule.includes('deletionRequested'), 'the deletion intent may be set');
 });

@@ -65,6 +65,7 @@ export const FULL_NODE: ZfsNode = {
 
 const transferSpec: Required<ZfsTransferSpec> = {
   snapshotId: 'snap-0a1b2c', volumeId: 'vol-0a1b2c3d', nodeName: 'node-b', targetNode: 'node-c', targetParent: 'tank/k8s',
+  deletionRequested: false,
 };
 const transferStatus: Required<ZfsTransferStatus> = {
   phase: 'Running', step: 'sending', mode: 'incremental', base: 'snap-000001', bytes: '1048576', estimateBytes: '2097152',

@@ -9,7 +9,8 @@ import { after, before, test } from 'node:test';
 import { DriverError } from '../../src/domain/errors.js';
 import { decodeTransfer } from '../../src/store/kube/decode.js';
 import { PLURAL } from '../../src/store/kube/resources.js';
-import { zfsProp } from '../support/pool.js';
+import { poll } from '../agent/harness.js';
+import { zfsProp, zfsTree } from '../support/pool.js';
 import { E2eCluster } from './cluster.js';
 import { createSnapshot, createVolume, publish, readThroughPublish, unpublish, writeSynced, type CreatedVolume, type VolumeArgs } from './csi.js';
 import { join } from 'node:path';
@@ -66,4 +67,17 @@ test('a restore on node-a of node-b\'s snapshot: a copy by ZfsTransfer, then a c
   assert.deepEqual(again.aborted, []);
   assert.equal(await zfsProp(`${k.a.pool.parent}/${again.volume.id}`, 'origin'), copy);
   assert.equal((await k.api.list(PLURAL.transfer)).items.length, 1);
+});
+
+test('deleting everything through the controller, the snapshot first, leaves nothing on either node and no ZfsTransfer', async () => {
+  const listed = await k.controller.client.controller.ListSnapshots({});
+  for (const e of listed.entries) await k.controller.client.controller.DeleteSnapshot({ snapshot_id: e.snapshot?.snapshot_id ?? '' });
+  const volumes = await k.controller.client.controller.ListVolumes({});
+  // The copy is marked for a deferred destroy by now: it goes with the last restore cloned from it.
+  for (const e of volumes.entries) await k.controller.client.controller.DeleteVolume({ volume_id: e.volume?.volume_id ?? '' });
+  const children = async (parent: string): Promise<string[]> => (await zfsTree(parent)).filter((d) => d !== parent);
+  for (const parent of [k.a.pool.parent, k.b.pool.parent]) {
+    await poll(() => children(parent), (left) => left.length === 0, 30_000, `nothing left under ${parent}`);
+  }
+  await poll(async () => (await k.api.list(PLURAL.transfer)).items.length, (count) => count === 0, 10_000, 'no ZfsTransfer left');
 });

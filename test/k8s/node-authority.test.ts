@@ -114,17 +114,22 @@ async function transferOf(from: string, to: string): Promise<string> {
   return id;
 }
 
-test('transfers: the sender writes its transfer\'s status; the target and the others cannot, and no agent asks for a copy', async () => {
+test('transfers: the sender writes the status, the target holds the finalizer, neither the other\'s part nor the spec', async () => {
   const id = await transferOf('node-a', 'node-b');
   await nodeA.patchStatus(PLURAL.transfer, id, { phase: 'Running', bytes: '1' });
   assert.ok((await nodeB.get(PLURAL.transfer, id)) !== undefined, 'the target reads the transfer that names it');
   await refused(nodeB.patchStatus(PLURAL.transfer, id, { phase: 'Succeeded' }), 403, /belongs to node-a/);
-  await refused(nodeA.patch(PLURAL.transfer, id, { spec: { targetNode: 'node-c' } }), 403, /cannot patch resource "zfstransfers"/);
+  await nodeB.patch(PLURAL.transfer, id, { metadata: { finalizers: [FINALIZER] } });
+  await refused(nodeA.patch(PLURAL.transfer, id, { metadata: { finalizers: [] } }), 403, /belongs to node-b/);
+  await refused(nodeB.patch(PLURAL.transfer, id, { spec: { deletionRequested: true } }), 403, /only its own finalizer/);
+  await refused(nodeA.patch(PLURAL.transfer, id, { spec: { targetNode: 'node-c' } }), 422, /immutable/);
+  await controller.patch(PLURAL.transfer, id, { spec: { deletionRequested: true } });
   await refused(nodeB.create(PLURAL.transfer, {
     apiVersion: API_VERSION, kind: 'ZfsTransfer', metadata: { name: 'xfer-zzzzzzzzzzzzzzzzzzzz' },
     spec: { snapshotId: 'snap-x', volumeId: 'vol-x', nodeName: 'node-a', targetNode: 'node-b' },
   }), 403, /cannot create resource "zfstransfers"/);
   await refused(nodeA.delete(PLURAL.transfer, id), 403, /cannot delete resource "zfstransfers"/);
+  await nodeB.patch(PLURAL.transfer, id, { metadata: { finalizers: [] } });
   await refused(controller.patchStatus(PLURAL.transfer, id, { phase: 'Succeeded' }), 403, /cannot patch resource "zfstransfers\/status"|zfstransfers/);
 });
 

@@ -209,7 +209,9 @@ export function decodeTransfer(v: unknown): ZfsTransfer | undefined {
     apiVersion: API_VERSION,
     kind: 'ZfsTransfer',
     metadata,
-    spec: defined({ snapshotId, volumeId, nodeName, targetNode, targetParent: str(s, 'targetParent') }),
+    spec: defined({
+      snapshotId, volumeId, nodeName, targetNode, targetParent: str(s, 'targetParent'), deletionRequested: bool(s, 'deletionRequested'),
+    }),
     status: defined({
       phase: oneOf(str(st, 'phase'), TRANSFER_PHASES),
       step: str(st, 'step'),

@@ -17,6 +17,8 @@ export const FINALIZER = 'zfs.csi.dev/dataset';
 export const NODE_LABEL = 'zfs.csi.dev/node';
 /** A ZfsTransfer's receiving node, so its agent watches the transfers it must authorise (issue #8). */
 export const TARGET_NODE_LABEL = 'zfs.csi.dev/target-node';
+/** A ZfsTransfer's snapshot, so DeleteSnapshot finds the copies it must remove with it. */
+export const SNAPSHOT_LABEL = 'zfs.csi.dev/snapshot';
 
 /**
  * Unavailable: the pool or parent is not there, so the agent cannot see the data (recoverable, DESIGN.md §4
@@ -155,7 +157,8 @@ export interface ZfsNode {
 
 /**
  * One copy of a snapshot from spec.nodeName (the sender, whose agent writes status) to spec.targetNode
- * (whose agent lets the stream in only while this resource names it, issue #8). Named `xfer-…`.
+ * (whose agent lets the stream in only while this resource names it, and holds the finalizer while the
+ * copy exists, issue #8). Named `xfer-…`.
  */
 export interface ZfsTransferSpec {
   readonly snapshotId: string;
@@ -165,6 +168,8 @@ export interface ZfsTransferSpec {
   readonly targetNode: string;
   /** One of the target's parents; its first when absent. */
   readonly targetParent?: string;
+  /** CSI DeleteSnapshot of the original: the target destroys the copy (DESIGN.md §4 rule 7). */
+  readonly deletionRequested?: boolean;
 }
 
 export type TransferPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';

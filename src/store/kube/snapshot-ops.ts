@@ -11,6 +11,7 @@ import {
 } from './ops-common.js';
 import { isDeleting, sameSnapshotSpec, snapshotBody, toSnapshotRecord } from './records.js';
 import { PLURAL, type ZfsSnapshot } from './resources.js';
+import { discardCopies } from './transfer-ops.js';
 
 const P = PLURAL.snapshot;
 
@@ -54,6 +55,8 @@ export async function createSnapshot(
 }
 
 export async function deleteSnapshot(ctx: KubeOpsContext, id: string, signal: AbortSignal): Promise<void> {
+  // First, so that a retry after any failure below still finds and removes them.
+  await discardCopies(ctx, id, signal);
   const s = await current(ctx.snapshots, ctx.api, P, id, decodeSnapshot, signal);
   if (s === undefined) return;
   if (s.spec.deletionRequested === true && s.status?.deletion === 'Destroyed') {

@@ -8,8 +8,8 @@ import { transferIdFor } from '../../csi/ids.js';
 import { DriverError } from '../../domain/errors.js';
 import type { SnapshotRecord } from '../../domain/types.js';
 import { decodeTransfer } from './decode.js';
-import { bounded, isNotFound, KubeBackendError, type KubeOpsContext } from './ops-common.js';
-import { API_VERSION, KIND, NODE_LABEL, PLURAL, TARGET_NODE_LABEL, type ZfsTransfer } from './resources.js';
+import { bounded, discard, discardQuietly, KubeBackendError, type KubeOpsContext } from './ops-common.js';
+import { API_VERSION, KIND, NODE_LABEL, PLURAL, SNAPSHOT_LABEL, TARGET_NODE_LABEL, type ZfsTransfer } from './resources.js';
 
 /** How long one call waits for a copy to finish before it answers ABORTED (below the sidecar's 10 s). */
 export const COPY_WAIT_MS = 4000;
@@ -32,13 +32,14 @@ export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal
     t = (await read(ctx, name, signal)) ?? t;
   }
   const st = t.status ?? {};
-  if (st.phase === 'Succeeded') return;
   const what = `snapshot ${req.snapshot.id} to node ${req.targetNode}`;
+  if (t.metadata.deletionTimestamp !== undefined || t.spec.deletionRequested === true) {
+    throw new KubeBackendError('ABORTED', `an earlier copy of ${what} (ZfsTransfer ${name}) is being removed; retry`);
+  }
+  if (st.phase === 'Succeeded') return;
   if (st.phase === 'Failed') {
-    // Cleared so that a later CreateVolume, after the cause is fixed, starts a fresh copy.
-    await bounded(ctx.api.delete(PLURAL.transfer, name), signal, `deleting ${name}`).catch((err: unknown) => {
-      if (!isNotFound(err)) ctx.log.warn('could not remove a failed transfer', { transfer: name, error: String(err) });
-    });
+    // Cleared (with whatever it left on the target) so that a later CreateVolume starts a fresh copy.
+    await bounded(discardQuietly(ctx, PLURAL.transfer, name), signal, `deleting ${name}`);
     throw new KubeBackendError(st.code ?? 'INTERNAL', `copying ${what} failed (ZfsTransfer ${name}): ${st.message ?? 'no message'}`);
   }
   const progress = st.bytes === undefined ? (st.phase ?? 'Pending') : `${st.step ?? st.phase ?? ''} ${st.bytes} of ~${st.estimateBytes ?? '?'} bytes`;
@@ -56,7 +57,7 @@ async function read(ctx: KubeOpsContext, name: string, signal: AbortSignal): Pro
 async function create(ctx: KubeOpsContext, name: string, req: CopyRequest, signal: AbortSignal): Promise<ZfsTransfer> {
   const body = {
     apiVersion: API_VERSION, kind: KIND.transfer,
-    metadata: { name, labels: { [NODE_LABEL]: req.snapshot.node, [TARGET_NODE_LABEL]: req.targetNode } },
+    metadata: { name, labels: { [NODE_LABEL]: req.snapshot.node, [TARGET_NODE_LABEL]: req.targetNode, [SNAPSHOT_LABEL]: req.snapshot.id } },
     spec: {
       snapshotId: req.snapshot.id, volumeId: req.snapshot.sourceVolumeId, nodeName: req.snapshot.node,
       targetNode: req.targetNode, targetParent: req.targetParent,
@@ -73,4 +74,16 @@ async function create(ctx: KubeOpsContext, name: string, req: CopyRequest, signa
   const existing = await read(ctx, name, signal);
   if (!existing) throw new KubeBackendError('ABORTED', `ZfsTransfer ${name} was removed while being created; retry`);
   return existing;
+}
+
+/**
+ * DeleteSnapshot removes the copies of the snapshot with it: each of its ZfsTransfers gets the deletion
+ * intent (the target's agent destroys the copy, deferred while restores need it) and is deleted.
+ */
+export async function discardCopies(ctx: KubeOpsContext, snapshotId: string, signal: AbortSignal): Promise<void> {
+  const list = await bounded(ctx.api.list(PLURAL.transfer, `${SNAPSHOT_LABEL}=${snapshotId}`), signal, `listing the copies of ${snapshotId}`);
+  for (const t of list.items.flatMap((raw) => decodeTransfer(raw) ?? [])) {
+    if (t.spec.snapshotId !== snapshotId) continue;
+    await bounded(discard(ctx, PLURAL.transfer, t.metadata.name), signal, `deleting ${t.metadata.name}`);
+  }
 }

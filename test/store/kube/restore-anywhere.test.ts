@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CreateSnapshotResponse } from '../../../src/grpc/gen/csi/v1/CreateSnapshotResponse.js';
 import type { CreateVolumeResponse } from '../../../src/grpc/gen/csi/v1/CreateVolumeResponse.js';
 import { transferIdFor } from '../../../src/csi/ids.js';
-import { NODE_LABEL, PLURAL, TARGET_NODE_LABEL } from '../../../src/store/kube/resources.js';
+import { NODE_LABEL, PLURAL, SNAPSHOT_LABEL, TARGET_NODE_LABEL } from '../../../src/store/kube/resources.js';
 import type { JsonObject } from '../../k8s/fake-apiserver/index.js';
 import { GiB, createReq, invoke, rejects, startRig, topo, type Rig } from './harness.js';
 
@@ -44,7 +44,7 @@ describe('restore anywhere: CreateVolume from another node\'s snapshot', () => {
     await rejects(invoke(rig.svc, 'CreateVolume', restoreOnB(name, snapshot)), 'ABORTED', new RegExp(`copying snapshot ${snapshot} to node node-b .*ZfsTransfer ${xfer}`));
     const stored = rig.server.peek('zfstransfers', xfer);
     assert.ok(stored, 'the transfer is recorded under its deterministic name');
-    assert.deepEqual((stored['metadata'] as Record<string, unknown>)['labels'], { [NODE_LABEL]: 'node-a', [TARGET_NODE_LABEL]: 'node-b' });
+    assert.deepEqual((stored['metadata'] as Record<string, unknown>)['labels'], { [NODE_LABEL]: 'node-a', [TARGET_NODE_LABEL]: 'node-b', [SNAPSHOT_LABEL]: snapshot });
     assert.deepEqual(stored['spec'], { snapshotId: snapshot, volumeId: volume, nodeName: 'node-a', targetNode: 'node-b', targetParent: 'pool2/csi' });
 
     await status(xfer, { phase: 'Running', step: 'sending', bytes: '1048576', estimateBytes: '4194304' });
@@ -94,6 +94,23 @@ describe('restore anywhere: CreateVolume from another node\'s snapshot', () => {
       name: `pvc-clone-${++n}`, volume_content_source: { volume: { volume_id: volume }, type: 'volume' } as never,
       accessibility_requirements: { requisite: [topo('node-b')], preferred: [] },
     })), 'RESOURCE_EXHAUSTED', /content source lives on node node-a/);
+  });
+
+  it('DeleteSnapshot removes the snapshot\'s copies with it: the deletion intent first, then the delete', async () => {
+    const { snapshot } = await snapshotOnA();
+    const other = await snapshotOnA();
+    await rejects(invoke(rig.svc, 'CreateVolume', restoreOnB(`pvc-restore-${++n}`, snapshot)), 'ABORTED');
+    await rejects(invoke(rig.svc, 'CreateVolume', restoreOnB(`pvc-restore-${++n}`, snapshot, { parentDataset: 'pool2/other' })), 'ABORTED');
+    await rejects(invoke(rig.svc, 'CreateVolume', restoreOnB(`pvc-restore-${++n}`, other.snapshot)), 'ABORTED');
+    const ofSnapshot = (id: string): JsonObject[] => transfers().filter((t) => (t['spec'] as Record<string, unknown>)['snapshotId'] === id);
+    assert.equal(ofSnapshot(snapshot).length, 2);
+    rig.server.requests.clear();
+    await invoke(rig.svc, 'DeleteSnapshot', { snapshot_id: snapshot, secrets: {} });
+    // Each copy: the intent (PATCH spec.deletionRequested) before the DELETE, so the target destroys it.
+    const onTransfers = rig.server.requests.filter({ path: /\/zfstransfers\/xfer-/ }).map((r) => r.method);
+    assert.deepEqual(onTransfers, ['PATCH', 'DELETE', 'PATCH', 'DELETE']);
+    assert.deepEqual(ofSnapshot(snapshot), [], 'both copies are gone with it');
+    assert.equal(ofSnapshot(other.snapshot).length, 1, 'another snapshot\'s copy stays');
   });
 
   it('a copy larger than the target\'s space is RESOURCE_EXHAUSTED before any copy starts', async () => {
