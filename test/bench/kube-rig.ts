@@ -30,7 +30,7 @@ export async function startKubeRig(scratch: Scratch, dir: string): Promise<KubeR
 }
 
 /** A `serve` process, stopped at scratch cleanup (and by the caller as soon as it is done with it). */
-async function serve(scratch: Scratch, name: string, socket: string, flags: readonly string[]): Promise<ServeProcess> {
+export async function serveBench(scratch: Scratch, name: string, socket: string, flags: readonly string[]): Promise<ServeProcess> {
   const endpoint = `unix://${socket}`;
   const p = new ServeProcess(name, endpoint, ['--endpoint', endpoint, '--log-level', 'warn', ...flags]);
   scratch.onCleanup(async () => {
@@ -42,13 +42,13 @@ async function serve(scratch: Scratch, name: string, socket: string, flags: read
 }
 
 export function startAgent(scratch: Scratch, rig: KubeRig, parent: string, dir: string): Promise<ServeProcess> {
-  return serve(scratch, 'bench-agent', join(dir, 'node.sock'), [
+  return serveBench(scratch, 'bench-agent', join(dir, 'node.sock'), [
     '--mode', 'node', '--node-id', BENCH_NODE, '--parent', parent, '--mount-root', join(dir, 'mounts'), '--kubeconfig', rig.kubeconfig,
   ]);
 }
 
 export function startController(scratch: Scratch, rig: KubeRig, dir: string): Promise<ServeProcess> {
-  return serve(scratch, 'bench-controller', join(dir, 'controller.sock'), ['--mode', 'controller', '--kubeconfig', rig.kubeconfig]);
+  return serveBench(scratch, 'bench-controller', join(dir, 'controller.sock'), ['--mode', 'controller', '--kubeconfig', rig.kubeconfig]);
 }
 
 export const benchTopology = { segments: { [TOPOLOGY_NODE_KEY]: BENCH_NODE } };

@@ -7,6 +7,7 @@ import { TEST_POOL } from '../support/pool.js';
 import { concurrentSection } from './concurrent.js';
 import { kubeAdoptionSection } from './kube-adoption.js';
 import { kubeLatencySection } from './kube.js';
+import { kubeRestoreSection } from './kube-restore.js';
 import { latencySection } from './latency.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { allOk, renderTable, type BenchResult, type Row } from './report.js';
@@ -34,6 +35,7 @@ function sections(scratch: Scratch, o: BenchOptions): Section[] {
     { name: 'NodeGetVolumeStats', run: async () => ({ rows: await volumeStatsSection(scratch, o.statsCalls, progress) }) },
     { name: `transfers between nodes (${o.transferMiB} MiB)`, run: () => transferSection(scratch, o.transferMiB, o.transferRounds, progress) },
     { name: 'Kubernetes mode: CreateVolume', run: () => kubeLatencySection(scratch, o.n, progress) },
+    { name: `Kubernetes mode: cross-node restore (${o.transferMiB} MiB)`, run: () => kubeRestoreSection(scratch, o.transferMiB, progress) },
     { name: `Kubernetes mode: agent start-up at ${o.volumes} resources`, run: () => kubeAdoptionSection(scratch, o.volumes, o.createConcurrency, progress) },
   ];
 }

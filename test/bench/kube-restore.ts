@@ -1,0 +1,120 @@
+/**
+ * Issue #8's "CreateVolume to Ready for a cross-node restore" in Kubernetes mode: controller and two agents
+ * as processes against the fake API server, each agent with its own transfer certificate. The snapshot is
+ * on node-a; CreateVolume asks for node-b, answers ABORTED while the ZfsTransfer runs and is called again
+ * (here every 100 ms; the external-provisioner backs off between retries, which a real cluster adds on
+ * top), until it returns the volume. Baseline: what a person types, `zfs send | zfs receive` then `zfs clone`.
+ */
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { DriverError } from '../../src/domain/errors.js';
+import { TOPOLOGY_NODE_KEY } from '../../src/domain/types.js';
+import type { ServeProcess } from '../e2e/processes.js';
+import type { JsonObject } from '../k8s/fake-apiserver/index.js';
+import { makePki } from '../support/certs.js';
+import { TEST_POOL2 } from '../support/pool.js';
+import { freePort } from '../transfer/peers.js';
+import { serveBench, startKubeRig, type KubeRig } from './kube-rig.js';
+import { CAP } from './latency.js';
+import { rawClone } from './raw.js';
+import { ms, type Row } from './report.js';
+import { destroyTree, type Scratch } from './scratch.js';
+import { timed } from './stats.js';
+import { destroyRecursive, rawPipe } from './transfer-rig.js';
+
+const MIB = 1024 * 1024;
+const RETRY_MS = 100;
+const topology = (node: string): { segments: Record<string, string> } => ({ segments: { [TOPOLOGY_NODE_KEY]: node } });
+
+export async function kubeRestoreSection(scratch: Scratch, mib: number, progress: (s: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
+  const a = await scratch.section('kube-restore-a');
+  const rawRoot = `${TEST_POOL2}/bench-${randomBytes(4).toString('hex')}`;
+  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', rawRoot]);
+  const bDir = join(scratch.dir, 'kube-restore-b');
+  scratch.onCleanup(async () => {
+    const problem = await destroyTree(rawRoot, bDir);
+    if (problem) scratch.problems.push(problem);
+  });
+  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', `${rawRoot}/b`]);
+  const rig = await startKubeRig(scratch, a.dir);
+  for (const name of ['node-a', 'node-b']) rig.server.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name } } as JsonObject);
+  const pki = await makePki();
+  await agent(scratch, rig, pki, 'node-a', a.parent, a.dir);
+  await agent(scratch, rig, pki, 'node-b', `${rawRoot}/b`, bDir);
+  const controller = await serveBench(scratch, 'bench-controller', join(a.dir, 'controller.sock'), ['--mode', 'controller', '--kubeconfig', rig.kubeconfig]);
+  for (const node of ['node-a', 'node-b']) await waitFor(controller, node);
+
+  progress(`kube restore: writing ${mib} MiB on node-a and taking a snapshot`);
+  const size = String((mib + 64) * MIB);
+  const { volume } = await controller.client.controller.CreateVolume({
+    name: 'origin', capacity_range: { required_bytes: size }, volume_capabilities: CAP,
+    accessibility_requirements: { requisite: [topology('node-a')], preferred: [topology('node-a')] },
+  });
+  const volumeId = volume?.volume_id ?? '';
+  await fill(join(a.dir, 'mounts', volumeId, 'data'), mib);
+  const { snapshot } = await controller.client.controller.CreateSnapshot({ name: 'origin-snap', source_volume_id: volumeId });
+  const snapshotId = snapshot?.snapshot_id ?? '';
+
+  progress(`kube restore: CreateVolume on node-b from node-a's snapshot (${mib} MiB)`);
+  let aborted = 0;
+  const driver = await timed(async () => {
+    for (;;) {
+      try {
+        return await controller.client.controller.CreateVolume({
+          name: 'restored', capacity_range: { required_bytes: size }, volume_capabilities: CAP,
+          volume_content_source: { snapshot: { snapshot_id: snapshotId } },
+          accessibility_requirements: { requisite: [topology('node-b')], preferred: [topology('node-b')] },
+        });
+      } catch (err) {
+        if (!(err instanceof DriverError && err.code === 'ABORTED')) throw err;
+        aborted++;
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  });
+  progress('kube restore: the same by hand');
+  const zfsSnap = `${a.parent}/${volumeId}@${snapshotId}`;
+  const raw = await timed(async () => {
+    await rawPipe(zfsSnap, `${rawRoot}/raw-restore`);
+    await rawClone(`${rawRoot}/raw-restore@${snapshotId}`, `${rawRoot}/raw-restored`, BigInt(size), join(bDir, 'raw-restored'));
+  });
+  await destroyRecursive(`${rawRoot}/raw-restore`).catch(() => undefined);
+  return {
+    rows: [{
+      measure: `Kubernetes mode: cross-node restore of ${mib} MiB, CreateVolume until it returned (${aborted} ABORTED answers, retried every ${RETRY_MS} ms)`,
+      driver: ms(driver.ms), raw: ms(raw.ms), ratio: driver.ms / raw.ms, target: 'report',
+    }],
+    notes: ['kube restore baseline: zfs send <pool>/<vol>@<snap> | zfs receive <pool2>/<name>; zfs clone -o refquota=… -o mountpoint=… <copy> <pool2>/<restored>'],
+  };
+}
+
+async function agent(scratch: Scratch, rig: KubeRig, pki: Awaited<ReturnType<typeof makePki>>, node: string, parent: string, dir: string): Promise<ServeProcess> {
+  const tls = await pki.node(node);
+  return serveBench(scratch, `bench-${node}`, join(dir, 'node.sock'), [
+    '--mode', 'node', '--node-id', node, '--parent', parent, '--mount-root', join(dir, 'mounts'), '--kubeconfig', rig.kubeconfig,
+    '--transfer-listen', `127.0.0.1:${await freePort()}`, '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-ca', tls.ca,
+  ]);
+}
+
+async function waitFor(controller: ServeProcess, node: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await controller.client.controller.GetCapacity({ accessible_topology: topology(node) }).catch(() => undefined);
+    if (r !== undefined && BigInt(r.available_capacity) > 0n) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`the controller never saw ${node}'s capacity:\n${controller.logs()}`);
+}
+
+/** `mib` MiB of random (incompressible) data, synced, in 16 MiB writes. */
+async function fill(file: string, mib: number): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    for (let left = mib; left > 0; left -= 16) await handle.write(randomBytes(Math.min(16, left) * MIB));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
