@@ -98,13 +98,8 @@ export class NodeAgent {
       copyOf: async (id) => this.transfers?.copyOf(id),
     };
     this.transfers = o.transfers && new AgentTransfers(o.transfers, {
-      api: o.api, zfs: o.zfs, provisioner: o.provisioner, node: o.node, parents: o.parents, snapshots: this.snapshots, log: o.log,
-      retryBaseMs: o.retryBaseMs ?? 1000, retryMaxMs: o.retryMaxMs ?? 30_000,
-      onReceived: () => {
-        this.capacity.invalidate();
-        void this.refreshDrift();
-      },
-      sweep: (parent, signal) => this.sweep(parent, signal),
+      ...o, snapshots: this.snapshots, sweep: (parent, signal) => this.sweep(parent, signal),
+      onReceived: () => { this.capacity.invalidate(); void this.refreshDrift(); },
     });
     const volumes = new VolumeReconciler(this.ctx);
     const snapshots = new SnapshotReconciler(this.ctx);

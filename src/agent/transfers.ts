@@ -42,8 +42,9 @@ export interface AgentTransferDeps {
   readonly parents: readonly string[];
   readonly snapshots: ResourceCache<ZfsSnapshot>;
   readonly log: Logger;
-  readonly retryBaseMs: number;
-  readonly retryMaxMs: number;
+  /** The agent's backoff; default 1 s, capped at 30 s by default. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
   /** A copy arrived: capacity changed, drift should be looked at again. */
   readonly onReceived: () => void;
   /** The agent's sweep of retired data (a destroyed copy leaves its dataset empty). */
@@ -67,7 +68,7 @@ export class AgentTransfers {
     const incomingWriter = new ResourceWriter(deps.api, PLURAL.transfer, this.incoming);
     this.#keeper = new CopyKeeper({
       node: deps.node, parents: deps.parents, incoming: this.incoming, writer: incomingWriter, provisioner: deps.provisioner,
-      sweep: deps.sweep, log: deps.log, retryMs: deps.retryMaxMs,
+      sweep: deps.sweep, log: deps.log, retryMs: deps.retryMaxMs ?? 30_000,
     });
     this.#server = new TransferServer({
       zfs: deps.zfs, streams: o.streams, node: deps.node, parents: deps.parents, stallMs: o.stallMs, log: deps.log, tls: o.tls,
@@ -79,7 +80,7 @@ export class AgentTransfers {
       api: deps.api, node: deps.node, outgoing: this.outgoing, snapshots: deps.snapshots, provisioner: deps.provisioner,
       writer: new ResourceWriter(deps.api, PLURAL.transfer, this.outgoing), log: deps.log,
       sender: { zfs: deps.zfs, streams: o.streams, tls: o.tls, node: deps.node, stallMs: o.stallMs },
-      retryBaseMs: deps.retryBaseMs, retryMaxMs: deps.retryMaxMs,
+      retryBaseMs: deps.retryBaseMs ?? 1000, retryMaxMs: deps.retryMaxMs ?? 30_000,
       ...(o.progressMs === undefined ? {} : { progressMs: o.progressMs }),
       ...(o.send === undefined ? {} : { send: o.send }),
     });

@@ -5,24 +5,20 @@
  * (here every 100 ms; the external-provisioner backs off between retries, which a real cluster adds on
  * top), until it returns the volume. Baseline: what a person types, `zfs send | zfs receive` then `zfs clone`.
  */
-import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { DriverError } from '../../src/domain/errors.js';
 import { TOPOLOGY_NODE_KEY } from '../../src/domain/types.js';
 import type { ServeProcess } from '../e2e/processes.js';
 import type { JsonObject } from '../k8s/fake-apiserver/index.js';
 import { makePki } from '../support/certs.js';
-import { TEST_POOL2 } from '../support/pool.js';
 import { freePort } from '../transfer/peers.js';
-import { serveBench, startKubeRig, type KubeRig } from './kube-rig.js';
+import { serveBench, startKubeRig, waitForCapacity, type KubeRig } from './kube-rig.js';
 import { CAP } from './latency.js';
 import { rawClone } from './raw.js';
 import { ms, type Row } from './report.js';
-import { destroyTree, type Scratch } from './scratch.js';
+import type { Scratch } from './scratch.js';
 import { timed } from './stats.js';
-import { destroyRecursive, rawPipe } from './transfer-rig.js';
+import { destroyRecursive, fillRandom, rawPipe, secondPool } from './transfer-rig.js';
 
 const MIB = 1024 * 1024;
 const RETRY_MS = 100;
@@ -30,21 +26,14 @@ const topology = (node: string): { segments: Record<string, string> } => ({ segm
 
 export async function kubeRestoreSection(scratch: Scratch, mib: number, progress: (s: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
   const a = await scratch.section('kube-restore-a');
-  const rawRoot = `${TEST_POOL2}/bench-${randomBytes(4).toString('hex')}`;
-  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', rawRoot]);
-  const bDir = join(scratch.dir, 'kube-restore-b');
-  scratch.onCleanup(async () => {
-    const problem = await destroyTree(rawRoot, bDir);
-    if (problem) scratch.problems.push(problem);
-  });
-  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', `${rawRoot}/b`]);
+  const { rawRoot, parentB, bDir } = await secondPool(scratch, 'kube-restore-b');
   const rig = await startKubeRig(scratch, a.dir);
   for (const name of ['node-a', 'node-b']) rig.server.seed('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name } } as JsonObject);
   const pki = await makePki();
   await agent(scratch, rig, pki, 'node-a', a.parent, a.dir);
-  await agent(scratch, rig, pki, 'node-b', `${rawRoot}/b`, bDir);
+  await agent(scratch, rig, pki, 'node-b', parentB, bDir);
   const controller = await serveBench(scratch, 'bench-controller', join(a.dir, 'controller.sock'), ['--mode', 'controller', '--kubeconfig', rig.kubeconfig]);
-  for (const node of ['node-a', 'node-b']) await waitFor(controller, node);
+  for (const node of ['node-a', 'node-b']) await waitForCapacity(controller, node);
 
   progress(`kube restore: writing ${mib} MiB on node-a and taking a snapshot`);
   const size = String((mib + 64) * MIB);
@@ -53,7 +42,7 @@ export async function kubeRestoreSection(scratch: Scratch, mib: number, progress
     accessibility_requirements: { requisite: [topology('node-a')], preferred: [topology('node-a')] },
   });
   const volumeId = volume?.volume_id ?? '';
-  await fill(join(a.dir, 'mounts', volumeId, 'data'), mib);
+  await fillRandom(join(a.dir, 'mounts', volumeId, 'data'), mib);
   const { snapshot } = await controller.client.controller.CreateSnapshot({ name: 'origin-snap', source_volume_id: volumeId });
   const snapshotId = snapshot?.snapshot_id ?? '';
 
@@ -96,25 +85,4 @@ async function agent(scratch: Scratch, rig: KubeRig, pki: Awaited<ReturnType<typ
     '--mode', 'node', '--node-id', node, '--parent', parent, '--mount-root', join(dir, 'mounts'), '--kubeconfig', rig.kubeconfig,
     '--transfer-listen', `127.0.0.1:${await freePort()}`, '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-ca', tls.ca,
   ]);
-}
-
-async function waitFor(controller: ServeProcess, node: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const r = await controller.client.controller.GetCapacity({ accessible_topology: topology(node) }).catch(() => undefined);
-    if (r !== undefined && BigInt(r.available_capacity) > 0n) return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`the controller never saw ${node}'s capacity:\n${controller.logs()}`);
-}
-
-/** `mib` MiB of random (incompressible) data, synced, in 16 MiB writes. */
-async function fill(file: string, mib: number): Promise<void> {
-  const handle = await open(file, 'w');
-  try {
-    for (let left = mib; left > 0; left -= 16) await handle.write(randomBytes(Math.min(16, left) * MIB));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -54,12 +54,13 @@ export function startController(scratch: Scratch, rig: KubeRig, dir: string): Pr
 export const benchTopology = { segments: { [TOPOLOGY_NODE_KEY]: BENCH_NODE } };
 
 /** Waits until the controller has the node's ZfsNode (placement needs its capacity). */
-export async function waitForCapacity(controller: ServeProcess, timeoutMs = 30_000): Promise<void> {
+export async function waitForCapacity(controller: ServeProcess, node = BENCH_NODE, timeoutMs = 30_000): Promise<void> {
+  const topology = { segments: { [TOPOLOGY_NODE_KEY]: node } };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const r = await controller.client.controller.GetCapacity({ accessible_topology: benchTopology }).catch(() => undefined);
+    const r = await controller.client.controller.GetCapacity({ accessible_topology: topology }).catch(() => undefined);
     if (r !== undefined && BigInt(r.available_capacity) > 0n) return;
     await new Promise((res) => setTimeout(res, 50));
   }
-  throw new Error(`the controller never saw ${BENCH_NODE}'s capacity:\n${controller.logs()}`);
+  throw new Error(`the controller never saw ${node}'s capacity:\n${controller.logs()}`);
 }

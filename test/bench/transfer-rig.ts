@@ -28,25 +28,17 @@ export interface TransferRig {
 export async function startRig(scratch: Scratch): Promise<TransferRig> {
   const pki = await makePki();
   const a = await scratch.section('xfer-a');
-  const rawRoot = `${TEST_POOL2}/bench-${randomBytes(4).toString('hex')}`;
-  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', rawRoot]);
-  const bDir = join(scratch.dir, 'xfer-b');
-  scratch.onCleanup(async () => {
-    const problem = await destroyTree(rawRoot, bDir);
-    if (problem) scratch.problems.push(problem);
-  });
-  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', `${rawRoot}/b`]);
-  await mkdir(bDir, { recursive: true });
+  const { rawRoot, parentB, bDir } = await secondPool(scratch, 'xfer-b');
   const [portA, portB] = [await freePort(), await freePort()];
   const args = async (id: string, port: number, peer: string, peerPort: number): Promise<string[]> => {
     const tls = await pki.node(id);
     return ['--transfer-listen', `127.0.0.1:${port}`, '--peer', `${peer}=127.0.0.1:${peerPort}`, '--tls-cert', tls.cert, '--tls-key', tls.key, '--tls-ca', tls.ca];
   };
   const driverA = await startBenchDriver(scratch, a.parent, a.dir, { nodeId: 'node-a', extraArgs: await args('node-a', portA, 'node-b', portB) });
-  const driverB = await startBenchDriver(scratch, `${rawRoot}/b`, bDir, { nodeId: 'node-b', extraArgs: await args('node-b', portB, 'node-a', portA) });
-    return {
+  const driverB = await startBenchDriver(scratch, parentB, bDir, { nodeId: 'node-b', extraArgs: await args('node-b', portB, 'node-a', portA) });
+  return {
     a: driverA, b: driverB, adminA: new AdminClient(join(a.dir, 'admin.sock'), 30_000),
-    parentA: a.parent, parentB: `${rawRoot}/b`, rawRoot, rawDir: bDir,
+    parentA: a.parent, parentB, rawRoot, rawDir: bDir,
   };
 }
 
@@ -57,6 +49,12 @@ export async function volumeWithData(a: BenchDriver, mib: number): Promise<{ id:
   });
   if (!volume) throw new Error('CreateVolume returned no volume');
   const file = join(a.mountRoot, volume.volume_id, 'data');
+  await fillRandom(file, mib);
+  return { id: volume.volume_id, file };
+}
+
+/** `mib` MiB of random (incompressible) data, synced, in 16 MiB writes. */
+export async function fillRandom(file: string, mib: number): Promise<void> {
   const handle = await open(file, 'w');
   try {
     for (let left = mib; left > 0; left -= 16) await handle.write(randomBytes(Math.min(16, left) * 1024 * 1024));
@@ -64,7 +62,23 @@ export async function volumeWithData(a: BenchDriver, mib: number): Promise<{ id:
   } finally {
     await handle.close();
   }
-  return { id: volume.volume_id, file };
+}
+
+/**
+ * The second node's side on the second pool: `<pool2>/bench-<random>` (mountpoint=none, destroyed at
+ * cleanup), its child `b` as node-b's parent, and `bDir` for node-b's mounts and the baseline's clones.
+ */
+export async function secondPool(scratch: Scratch, dirName: string): Promise<{ rawRoot: string; parentB: string; bDir: string }> {
+  const rawRoot = `${TEST_POOL2}/bench-${randomBytes(4).toString('hex')}`;
+  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', rawRoot]);
+  const bDir = join(scratch.dir, dirName);
+  scratch.onCleanup(async () => {
+    const problem = await destroyTree(rawRoot, bDir);
+    if (problem) scratch.problems.push(problem);
+  });
+  await execa('/sbin/zfs', ['create', '-o', 'mountpoint=none', `${rawRoot}/b`]);
+  await mkdir(bDir, { recursive: true });
+  return { rawRoot, parentB: `${rawRoot}/b`, bDir };
 }
 
 export async function snapshot(a: BenchDriver, volumeId: string): Promise<string> {
