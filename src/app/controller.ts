@@ -8,6 +8,7 @@ import { KubeBackend } from '../store/kube/kube-backend.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { LeaderElector, type LeaderElectorOptions } from '../store/kube/leader.js';
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
+import { ReplicationController } from '../store/kube/replication-controller.js';
 import { backendCapacity } from '../metrics/backend-sources.js';
 import { countBy } from '../metrics/sources.js';
 import type { Config } from './config.js';
@@ -55,6 +56,8 @@ export async function runController(config: Config, log: Logger, options: Contro
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes, log,
     synced: () => caches.synced(), nodeGone: (node) => monitor.isGone(node),
   });
+  // Scheduled replication (issue #8): the leader takes each round's snapshot and asks for its copy.
+  const replication = new ReplicationController({ api: caches.api, backend, log, mayWrite: () => elector?.isLeader ?? true });
   const metrics = await createMetrics(config, log);
   metrics?.setSources({
     inventory: async () => backend.ready().then((ok) => (ok ? {
@@ -63,6 +66,7 @@ export async function runController(config: Config, log: Logger, options: Contro
     } : undefined)),
     capacity: backendCapacity(backend),
   });
+  if (metrics) (await import('../metrics/replications.js')).replicationMetrics(metrics.registry, () => replication.replications.list());
   const http = await serveMetrics(config, metrics, () => backend.ready(), log);
   const server = await serveCsi(config, log, {
     Identity: identityService({ driverName: config.driverName, version: VERSION, controller: true, ready: () => backend.ready() }),
@@ -73,6 +77,7 @@ export async function runController(config: Config, log: Logger, options: Contro
     () => {
       elector?.start();
       monitor.start();
+      return replication.start();
     },
     (err: unknown) => log.error('could not start watching custom resources', { error: err instanceof Error ? err.message : String(err) }),
   );
@@ -83,6 +88,7 @@ export async function runController(config: Config, log: Logger, options: Contro
       await started;
       await elector?.stop();
       await monitor.stop();
+      await replication.stop();
       await caches.stop();
       await http?.close();
     },

@@ -44,7 +44,7 @@ export interface VolumeBackend {
    * Copies a snapshot into another node's parent so a restore can clone it there (issue #8, restore
    * anywhere): resolves once the copy is there, ABORTED while it is being made. Absent in standalone mode.
    */
-  copySnapshot?(snapshotId: string, targetNode: string, targetParent: string, signal: AbortSignal): Promise<void>;
+  copySnapshot?(snapshotId: string, targetNode: string, targetParent: string, signal: AbortSignal): Promise<unknown>;
 
   /** Capacity per (node, parent); node undefined = every node this backend knows. */
   capacity(node: string | undefined, signal: AbortSignal): Promise<readonly CapacityReport[]>;

@@ -14,6 +14,8 @@ export const METRIC = {
   transferBytes: 'zfs_csi_transfer_sent_bytes_total',
   transfersRunning: 'zfs_csi_transfers_running',
   transferLastSuccess: 'zfs_csi_transfer_last_success_timestamp_seconds',
+  replicationLastReplicated: 'zfs_csi_replication_last_replicated_timestamp_seconds',
+  replicationFailing: 'zfs_csi_replication_failing',
 } as const;
 
 /** CSI calls: from sub-millisecond Identity calls to a create that waits on a busy pool. */

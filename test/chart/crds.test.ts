@@ -8,14 +8,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ERROR_CODES } from '../../src/domain/errors.js';
-import { decodeNode, decodeSnapshot, decodeTransfer, decodeVolume } from '../../src/store/kube/decode.js';
-import { GROUP, KIND, PLURAL, VERSION, type SnapshotPhase, type TransferPhase, type VolumePhase } from '../../src/store/kube/resources.js';
+import { decodeNode, decodeReplication, decodeSnapshot, decodeTransfer, decodeVolume } from '../../src/store/kube/decode.js';
+import { GROUP, KIND, PLURAL, VERSION, type ReplicationPhase, type SnapshotPhase, type TransferPhase, type VolumePhase } from '../../src/store/kube/resources.js';
 import { asArray, asObj, crd, isObj, type Obj } from './chart.js';
-import { FULL_NODE, FULL_SNAPSHOT, FULL_TRANSFER, FULL_VOLUME } from './samples.js';
+import { FULL_NODE, FULL_REPLICATION, FULL_SNAPSHOT, FULL_TRANSFER, FULL_VOLUME } from './samples.js';
 
-const FILES = { volume: 'zfsvolumes.yaml', snapshot: 'zfssnapshots.yaml', node: 'zfsnodes.yaml', transfer: 'zfstransfers.yaml' } as const;
+const FILES = {
+  volume: 'zfsvolumes.yaml', snapshot: 'zfssnapshots.yaml', node: 'zfsnodes.yaml', transfer: 'zfstransfers.yaml', replication: 'zfsreplications.yaml',
+} as const;
 type Which = keyof typeof FILES;
-const WHICH: readonly Which[] = ['volume', 'snapshot', 'node', 'transfer'];
+const WHICH: readonly Which[] = ['volume', 'snapshot', 'node', 'transfer', 'replication'];
 
 function version(which: Which): Obj {
   const spec = asObj(crd(FILES[which])['spec'], 'spec');
@@ -109,6 +111,10 @@ test('schemas have exactly the fields of the resources.ts shapes', () => {
   const transfer = schemaOf('transfer');
   sameKeys(at(transfer, 'spec'), FULL_TRANSFER.spec, 'ZfsTransfer.spec');
   sameKeys(at(transfer, 'status'), asObj(FULL_TRANSFER.status, 'status'), 'ZfsTransfer.status');
+  const replication = schemaOf('replication');
+  sameKeys(at(replication, 'spec'), FULL_REPLICATION.spec, 'ZfsReplication.spec');
+  sameKeys(at(replication, 'status'), asObj(FULL_REPLICATION.status, 'status'), 'ZfsReplication.status');
+  sameKeys(at(replication, 'status.replicated.[]'), asObj(asArray(FULL_REPLICATION.status?.replicated)[0], 'r'), 'ReplicatedSnapshot');
 });
 
 /** The schema as plain JSON Schema for ajv: k8s extensions dropped, objects closed (pruning made visible). */
@@ -130,11 +136,13 @@ const ajv = new Ajv({
   formats: { int64: true, 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/ },
 });
 const compiled = (which: Which): ValidateFunction => ajv.compile(forAjv(schemaOf(which)) as Obj);
-const validators = { volume: compiled('volume'), snapshot: compiled('snapshot'), node: compiled('node'), transfer: compiled('transfer') };
+const validators = {
+  volume: compiled('volume'), snapshot: compiled('snapshot'), node: compiled('node'), transfer: compiled('transfer'), replication: compiled('replication'),
+};
 const json = (v: unknown): Obj => JSON.parse(JSON.stringify(v)) as Obj;
 
 test('full samples of every shape validate and round-trip through the decoders', () => {
-  for (const [which, sample] of [['volume', FULL_VOLUME], ['snapshot', FULL_SNAPSHOT], ['node', FULL_NODE], ['transfer', FULL_TRANSFER]] as const) {
+  for (const [which, sample] of [['volume', FULL_VOLUME], ['snapshot', FULL_SNAPSHOT], ['node', FULL_NODE], ['transfer', FULL_TRANSFER], ['replication', FULL_REPLICATION]] as const) {
     const v = validators[which];
     assert.ok(v(json(sample)), `${which}: ${JSON.stringify(v.errors)}`);
   }
@@ -142,6 +150,7 @@ test('full samples of every shape validate and round-trip through the decoders',
   assert.deepEqual(decodeSnapshot(json(FULL_SNAPSHOT)), FULL_SNAPSHOT);
   assert.deepEqual(decodeNode(json(FULL_NODE)), FULL_NODE);
   assert.deepEqual(decodeTransfer(json(FULL_TRANSFER)), FULL_TRANSFER);
+  assert.deepEqual(decodeReplication(json(FULL_REPLICATION)), FULL_REPLICATION);
 });
 
 test('a fresh object, as the controller first writes it, validates', () => {
@@ -151,7 +160,7 @@ test('a fresh object, as the controller first writes it, validates', () => {
   assert.ok(validators.node(node), JSON.stringify(validators.node.errors));
 });
 
-const SAMPLES = { volume: FULL_VOLUME, snapshot: FULL_SNAPSHOT, node: FULL_NODE, transfer: FULL_TRANSFER } as const;
+const SAMPLES = { volume: FULL_VOLUME, snapshot: FULL_SNAPSHOT, node: FULL_NODE, transfer: FULL_TRANSFER, replication: FULL_REPLICATION } as const;
 
 function edited(which: Which, edit: (o: Obj) => void): boolean {
   const base = SAMPLES[which];
@@ -184,6 +193,11 @@ const BAD: readonly [string, Which, (o: Obj) => void][] = [
   ['an unknown transfer phase', 'transfer', (o) => { status(o)['phase'] = 'Sending'; }],
   ['an unknown stream mode', 'transfer', (o) => { status(o)['mode'] = 'resumed'; }],
   ['transfer bytes with a unit', 'transfer', (o) => { status(o)['bytes'] = '1Mi'; }],
+  ['a replication that keeps no snapshot', 'replication', (o) => { spec(o)['retain'] = 0; }],
+  ['a replication without an interval', 'replication', (o) => { delete spec(o)['intervalSeconds']; }],
+  ['a replication interval as a string', 'replication', (o) => { spec(o)['intervalSeconds'] = '15m'; }],
+  ['an unknown delete policy', 'replication', (o) => { spec(o)['deletePolicy'] = 'Orphan'; }],
+  ['a replicated snapshot without its time', 'replication', (o) => { delete asObj(asArray(status(o)['replicated'])[0], 'r')['creationTime']; }],
 ];
 
 for (const [what, which, edit] of BAD) {
@@ -204,6 +218,9 @@ test('status.code enums are exactly ERROR_CODES; phases are the resources.ts pha
   const transfer: Record<TransferPhase, true> = { Pending: true, Running: true, Succeeded: true, Failed: true };
   assert.deepEqual(at(schemaOf('transfer'), 'status.code')['enum'], [...ERROR_CODES]);
   assert.deepEqual(at(schemaOf('transfer'), 'status.phase')['enum'], Object.keys(transfer));
+  const replication: Record<ReplicationPhase, true> = { Pending: true, Replicating: true, Ready: true, Failing: true };
+  assert.deepEqual(at(schemaOf('replication'), 'status.code')['enum'], [...ERROR_CODES]);
+  assert.deepEqual(at(schemaOf('replication'), 'status.phase')['enum'], Object.keys(replication));
 });
 
 const rulesOf = (node: Obj): string[] => asArray(node['x-kubernetes-validations']).map((r) => String(asObj(r, 'rule')['rule']));
@@ -227,4 +244,8 @@ test('identity fields are immutable (CEL self == oldSelf); intent fields may cha
   const transferRule = rulesOf(at(schemaOf('transfer'), 'spec')).join(' ');
   for (const f of ['snapshotId', 'volumeId', 'nodeName', 'targetNode', 'targetParent']) assert.ok(transferRule.includes(`self.${f} == oldSelf.${f}`), f);
   assert.ok(!transferRule.includes('deletionRequested'), 'the deletion intent may be set');
+  // A replication's schedule and retention may change; what it copies where may not.
+  const replicationRule = rulesOf(at(schemaOf('replication'), 'spec')).join(' ');
+  for (const f of ['volumeId', 'targetNode', 'targetParent']) assert.ok(replicationRule.includes(`self.${f} == oldSelf.${f}`), f);
+  for (const f of ['intervalSeconds', 'retain', 'suspend', 'deletePolicy']) assert.ok(!replicationRule.includes(f), f);
 });

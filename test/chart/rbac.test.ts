@@ -57,6 +57,9 @@ test('the controller may manage volumes and snapshots, mark them Lost, read node
     has(verbs(cluster, GROUP, `${res}/status`), ['get', 'patch', 'update'], `${res}/status`);
   }
   assert.deepEqual([...verbs(cluster, GROUP, PLURAL.node)].sort(), ['get', 'list', 'watch']);
+  // Scheduled replication: a person makes and deletes ZfsReplications; the controller holds the finalizer and writes status.
+  assert.deepEqual([...verbs(cluster, GROUP, PLURAL.replication)].sort(), ['get', 'list', 'patch', 'watch']);
+  assert.deepEqual([...verbs(cluster, GROUP, `${PLURAL.replication}/status`)].sort(), ['get', 'patch']);
   has(verbs(cluster, '', 'nodes'), ['get', 'list', 'watch'], 'nodes');
   has(verbs(cluster, '', 'events'), ['create', 'patch'], 'events');
   const ns = rules('rbac-controller.yaml', 'Role');

@@ -4,7 +4,8 @@
  */
 import type {
   Condition, ContentSourceSpec, ParentStatus, ZfsNode, ZfsNodeStatus, ZfsSnapshot, ZfsSnapshotSpec, ZfsSnapshotStatus,
-  ZfsTransfer, ZfsTransferSpec, ZfsTransferStatus, ZfsVolume, ZfsVolumeSpec, ZfsVolumeStatus,
+  ZfsReplication, ZfsReplicationSpec, ZfsReplicationStatus, ZfsTransfer, ZfsTransferSpec, ZfsTransferStatus, ZfsVolume,
+  ZfsVolumeSpec, ZfsVolumeStatus,
 } from '../../src/store/kube/resources.js';
 
 const condition: Required<Condition> = {
@@ -77,4 +78,20 @@ export const FULL_TRANSFER: ZfsTransfer = {
   apiVersion: 'zfs.csi.dev/v1alpha1', kind: 'ZfsTransfer',
   metadata: { name: 'xfer-abcdefghijklmnopqrst', generation: 1, labels: { 'zfs.csi.dev/node': 'node-b', 'zfs.csi.dev/target-node': 'node-c' } },
   spec: transferSpec, status: transferStatus,
+};
+
+const replicationSpec: Required<ZfsReplicationSpec> = {
+  volumeId: 'vol-0a1b2c3d', targetNode: 'node-c', targetParent: 'tank/k8s', intervalSeconds: 900, retain: 4, suspend: false,
+  deletePolicy: 'Retain',
+};
+const replicationStatus: Required<ZfsReplicationStatus> = {
+  phase: 'Replicating', round: 7, roundStartedAt: '2026-01-02T03:04:05Z', targetParent: 'tank/k8s', pendingSnapshot: 'snap-0a1b2d',
+  replicated: [{ snapshotId: 'snap-0a1b2c', creationTime: '2026-01-02T02:49:05Z' }], lastReplicatedSnapshot: 'snap-0a1b2c',
+  lastReplicatedTime: '2026-01-02T02:49:05Z', lastMode: 'incremental', lastBytes: '1048576', code: 'UNAVAILABLE',
+  message: 'round 6: node-c unreachable', observedGeneration: 1,
+};
+export const FULL_REPLICATION: ZfsReplication = {
+  apiVersion: 'zfs.csi.dev/v1alpha1', kind: 'ZfsReplication',
+  metadata: { name: 'pvc-db-to-node-c', generation: 1, finalizers: ['zfs.csi.dev/replication'] },
+  spec: replicationSpec, status: replicationStatus,
 };

@@ -14,7 +14,7 @@ test('Chart.yaml, values.yaml and values.schema.json parse', () => {
 });
 
 test('every CRD file is one CustomResourceDefinition', () => {
-  assert.deepEqual(crdNames(), ['zfsnodes.yaml', 'zfssnapshots.yaml', 'zfstransfers.yaml', 'zfsvolumes.yaml']);
+  assert.deepEqual(crdNames(), ['zfsnodes.yaml', 'zfsreplications.yaml', 'zfssnapshots.yaml', 'zfstransfers.yaml', 'zfsvolumes.yaml']);
   for (const file of crdNames()) {
     const [doc, ...rest] = parseDocs(read(CHART, 'crds', file), file);
     assert.equal(rest.length, 0, file);

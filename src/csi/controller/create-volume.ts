@@ -71,9 +71,12 @@ async function place(ctx: ControllerContext, intent: CreateVolumeIntent): Promis
   if (bytes < src.minBytes) {
     throw outOfRange(`requested size ${bytes} is smaller than the content source (${src.minBytes} bytes)`);
   }
-  if (!nodeAllowed(intent.topology, src.node) && intent.source.kind === 'snapshot' && ctx.backend.copySnapshot) {
-    // The snapshot's node is not allowed: restore on an allowed node from a copy (issue #8).
-    const node = chooseNode(intent.topology, (await ctx.backend.nodes()).filter((n) => n !== src.node));
+  const live = await ctx.backend.nodes();
+  const elsewhere = !nodeAllowed(intent.topology, src.node) || !live.includes(src.node);
+  if (elsewhere && intent.source.kind === 'snapshot' && ctx.backend.copySnapshot) {
+    // The snapshot's node is not allowed, or gone: restore on an allowed node from a copy (issue #8; a
+    // replica's copy is already there when the node died).
+    const node = chooseNode(intent.topology, live.filter((n) => n !== src.node));
     return { node, parent: undefined, bytes, copyOf: intent.source.snapshotId };
   }
   requireNodeAllowed(intent.topology, src.node);

@@ -5,7 +5,8 @@
 import { isErrorCode, type ErrorCode } from '../../domain/errors.js';
 import {
   API_VERSION, type Condition, type ContentSourceSpec, type ObjectMeta, type ParentStatus, type ZfsNode,
-  type TransferPhase, type ZfsSnapshot, type ZfsTransfer, type ZfsVolume,
+  type ReplicatedSnapshot, type ReplicationPhase, type TransferPhase, type ZfsReplication, type ZfsSnapshot,
+  type ZfsTransfer, type ZfsVolume,
 } from './resources.js';
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -224,6 +225,58 @@ export function decodeTransfer(v: unknown): ZfsTransfer | undefined {
       startedAt: str(st, 'startedAt'),
       finishedAt: str(st, 'finishedAt'),
       targetSnapshot: str(st, 'targetSnapshot'),
+      ...decodeCode(st),
+      message: str(st, 'message'),
+      observedGeneration: num(st, 'observedGeneration'),
+    }),
+  };
+}
+
+const REPLICATION_PHASES: readonly ReplicationPhase[] = ['Pending', 'Replicating', 'Ready', 'Failing'];
+const count = (o: Obj, k: string): number | undefined => {
+  const n = num(o, k);
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+};
+
+function decodeReplicated(v: unknown): ReplicatedSnapshot[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.filter(isObj).flatMap((r) => {
+    const snapshotId = str(r, 'snapshotId');
+    const creationTime = str(r, 'creationTime');
+    return snapshotId && creationTime ? [{ snapshotId, creationTime }] : [];
+  });
+}
+
+export function decodeReplication(v: unknown): ZfsReplication | undefined {
+  if (!isObj(v) || v['kind'] !== 'ZfsReplication') return undefined;
+  const metadata = decodeMeta(v['metadata']);
+  const s = sub(v, 'spec');
+  if (!metadata || !s) return undefined;
+  const volumeId = str(s, 'volumeId');
+  const targetNode = str(s, 'targetNode');
+  const intervalSeconds = count(s, 'intervalSeconds');
+  const retain = count(s, 'retain');
+  if (!volumeId || !targetNode || !intervalSeconds || !retain) return undefined;
+  const st = sub(v, 'status') ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ZfsReplication',
+    metadata,
+    spec: defined({
+      volumeId, targetNode, intervalSeconds, retain, targetParent: str(s, 'targetParent'), suspend: bool(s, 'suspend'),
+      deletePolicy: oneOf(str(s, 'deletePolicy'), ['Retain', 'Delete'] as const),
+    }),
+    status: defined({
+      phase: oneOf(str(st, 'phase'), REPLICATION_PHASES),
+      round: count(st, 'round'),
+      roundStartedAt: str(st, 'roundStartedAt'),
+      targetParent: str(st, 'targetParent'),
+      pendingSnapshot: str(st, 'pendingSnapshot'),
+      replicated: decodeReplicated(st['replicated']),
+      lastReplicatedSnapshot: str(st, 'lastReplicatedSnapshot'),
+      lastReplicatedTime: str(st, 'lastReplicatedTime'),
+      lastMode: oneOf(str(st, 'lastMode'), ['full', 'incremental', 'present'] as const),
+      lastBytes: bytes(st, 'lastBytes'),
       ...decodeCode(st),
       message: str(st, 'message'),
       observedGeneration: num(st, 'observedGeneration'),

@@ -16,7 +16,7 @@ import {
   snapshotClaimsName, snapshotVisible, toSnapshotRecord, toVolumeRecord, volumeClaimsName, volumeVisible,
   type ControllerVolume,
 } from './records.js';
-import type { ZfsNode, ZfsSnapshot } from './resources.js';
+import type { ZfsNode, ZfsSnapshot, ZfsTransferStatus } from './resources.js';
 import * as snapshots from './snapshot-ops.js';
 import { copySnapshot } from './transfer-ops.js';
 import { kubeVolumeCondition } from './volume-health.js';
@@ -147,10 +147,11 @@ export class KubeBackend implements VolumeBackend {
     return snapshots.deleteSnapshot(this.ctx, id, signal);
   }
 
-  async copySnapshot(snapshotId: string, targetNode: string, targetParent: string, signal: AbortSignal): Promise<void> {
+  /** waitMs: how long to wait for a running copy before ABORTED (replication rounds do not wait). */
+  async copySnapshot(snapshotId: string, targetNode: string, targetParent: string, signal: AbortSignal, waitMs = this.deps.copyWaitMs): Promise<ZfsTransferStatus> {
     const snapshot = await this.getSnapshot(snapshotId);
     if (!snapshot) throw new KubeBackendError('NOT_FOUND', `source snapshot ${snapshotId} does not exist`);
-    return copySnapshot(this.ctx, { snapshot, targetNode, targetParent }, signal, this.deps.copyWaitMs);
+    return copySnapshot(this.ctx, { snapshot, targetNode, targetParent }, signal, waitMs);
   }
 
   /** Nodes that publish a ZfsNode and still exist, sorted (a stable default for chooseNode). */

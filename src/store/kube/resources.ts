@@ -9,10 +9,14 @@ import type { ErrorCode } from '../../domain/errors.js';
 export const GROUP = 'zfs.csi.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
-export const PLURAL = { volume: 'zfsvolumes', snapshot: 'zfssnapshots', node: 'zfsnodes', transfer: 'zfstransfers' } as const;
-export const KIND = { volume: 'ZfsVolume', snapshot: 'ZfsSnapshot', node: 'ZfsNode', transfer: 'ZfsTransfer' } as const;
+export const PLURAL = {
+  volume: 'zfsvolumes', snapshot: 'zfssnapshots', node: 'zfsnodes', transfer: 'zfstransfers', replication: 'zfsreplications',
+} as const;
+export const KIND = { volume: 'ZfsVolume', snapshot: 'ZfsSnapshot', node: 'ZfsNode', transfer: 'ZfsTransfer', replication: 'ZfsReplication' } as const;
 /** Held by the agent from before it creates a dataset until the dataset is proven gone (§4 rule 7). */
 export const FINALIZER = 'zfs.csi.dev/dataset';
+/** Held by the controller on a ZfsReplication until its round's snapshots are dealt with (deletePolicy). */
+export const REPLICATION_FINALIZER = 'zfs.csi.dev/replication';
 /** The owning node, as a label so agents can watch only their own objects with a label selector. */
 export const NODE_LABEL = 'zfs.csi.dev/node';
 /** A ZfsTransfer's receiving node, so its agent watches the transfers it must authorise (issue #8). */
@@ -202,4 +206,61 @@ export interface ZfsTransfer {
   readonly status?: ZfsTransferStatus;
 }
 
-export type ZfsResource = ZfsVolume | ZfsSnapshot | ZfsNode | ZfsTransfer;
+/**
+ * Scheduled replication of one volume to another node (issue #8, docs/replication.md): every interval the
+ * controller takes a snapshot and copies it by ZfsTransfer (incremental from the last common one), and keeps
+ * the newest `retain` replicated snapshots on both nodes. Written by a person; status by the controller.
+ */
+export interface ZfsReplicationSpec {
+  readonly volumeId: string;
+  readonly targetNode: string;
+  /** One of the target's parents; its first when absent. A restore from the replica must land here. */
+  readonly targetParent?: string;
+  readonly intervalSeconds: number;
+  /** Replicated snapshots kept on both nodes; never fewer than 1, so the latest common one always stays. */
+  readonly retain: number;
+  /** No new rounds; a round already started is finished. */
+  readonly suspend?: boolean;
+  /** What deleting this resource does with its replicated snapshots; Retain (default) keeps them. */
+  readonly deletePolicy?: 'Retain' | 'Delete';
+}
+
+export type ReplicationPhase = 'Pending' | 'Replicating' | 'Ready' | 'Failing';
+
+export interface ReplicatedSnapshot {
+  readonly snapshotId: string;
+  /** When the snapshot was taken: what a restore from it holds. */
+  readonly creationTime: string;
+}
+
+export interface ZfsReplicationStatus {
+  readonly phase?: ReplicationPhase;
+  /** Rounds started; round N's snapshot is named `repl-<name>-N`, so a retried round finds its snapshot. */
+  readonly round?: number;
+  readonly roundStartedAt?: string;
+  /** The target parent, fixed at the first round so every round lands in the same copy. */
+  readonly targetParent?: string;
+  /** The snapshot of the round in progress (taken, not yet on the target). */
+  readonly pendingSnapshot?: string;
+  /** On both nodes, oldest first; the last one is the newest common snapshot. */
+  readonly replicated?: readonly ReplicatedSnapshot[];
+  /** The loss window: a restore from the replica holds the data as of this time. */
+  readonly lastReplicatedSnapshot?: string;
+  readonly lastReplicatedTime?: string;
+  /** The last round's stream: full, incremental or present, and its bytes. */
+  readonly lastMode?: 'full' | 'incremental' | 'present';
+  readonly lastBytes?: string;
+  readonly code?: ErrorCode;
+  readonly message?: string;
+  readonly observedGeneration?: number;
+}
+
+export interface ZfsReplication {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: 'ZfsReplication';
+  readonly metadata: ObjectMeta;
+  readonly spec: ZfsReplicationSpec;
+  readonly status?: ZfsReplicationStatus;
+}
+
+export type ZfsResource = ZfsVolume | ZfsSnapshot | ZfsNode | ZfsTransfer | ZfsReplication;

@@ -9,7 +9,7 @@ import { DriverError } from '../../domain/errors.js';
 import type { SnapshotRecord } from '../../domain/types.js';
 import { decodeTransfer } from './decode.js';
 import { bounded, discard, discardQuietly, KubeBackendError, type KubeOpsContext } from './ops-common.js';
-import { API_VERSION, KIND, NODE_LABEL, PLURAL, SNAPSHOT_LABEL, TARGET_NODE_LABEL, type ZfsTransfer } from './resources.js';
+import { API_VERSION, KIND, NODE_LABEL, PLURAL, SNAPSHOT_LABEL, TARGET_NODE_LABEL, type ZfsTransfer, type ZfsTransferStatus } from './resources.js';
 
 /** How long one call waits for a copy to finish before it answers ABORTED (below the sidecar's 10 s). */
 export const COPY_WAIT_MS = 4000;
@@ -22,10 +22,18 @@ export interface CopyRequest {
   readonly targetParent: string;
 }
 
-/** Resolves once the copy is on the target; ABORTED while it is being made; the transfer's code if it failed. */
-export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal: AbortSignal, waitMs = COPY_WAIT_MS): Promise<void> {
+/**
+ * Resolves with the finished transfer's status once the copy is on the target; ABORTED while it is being
+ * made; the transfer's code if it failed.
+ */
+export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal: AbortSignal, waitMs = COPY_WAIT_MS): Promise<ZfsTransferStatus> {
   const name = transferIdFor(req.snapshot.id, req.targetNode, req.targetParent);
-  let t = (await read(ctx, name, signal)) ?? (await create(ctx, name, req, signal));
+  const found = await read(ctx, name, signal);
+  if (ctx.nodeGone(req.snapshot.node) && found?.status?.phase !== 'Succeeded') {
+    // Nobody can send it: only a copy made before the node went (a replica's) can be restored.
+    throw new KubeBackendError('UNAVAILABLE', `node ${req.snapshot.node} is gone and node ${req.targetNode} holds no copy of snapshot ${req.snapshot.id} under ${req.targetParent}`);
+  }
+  let t = found ?? (await create(ctx, name, req, signal));
   const deadline = Date.now() + waitMs;
   while (!finished(t) && Date.now() < deadline && !signal.aborted) {
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -36,7 +44,7 @@ export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal
   if (t.metadata.deletionTimestamp !== undefined || t.spec.deletionRequested === true) {
     throw new KubeBackendError('ABORTED', `an earlier copy of ${what} (ZfsTransfer ${name}) is being removed; retry`);
   }
-  if (st.phase === 'Succeeded') return;
+  if (st.phase === 'Succeeded') return st;
   if (st.phase === 'Failed') {
     // Cleared (with whatever it left on the target) so that a later CreateVolume starts a fresh copy.
     await bounded(discardQuietly(ctx, PLURAL.transfer, name), signal, `deleting ${name}`);

@@ -46,6 +46,7 @@ export const ZFS_CSI_RESOURCES: readonly ResourceTypeSpec[] = [
   customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfssnapshots', 'ZfsSnapshot'),
   customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfsnodes', 'ZfsNode'),
   customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfstransfers', 'ZfsTransfer'),
+  customResource(ZFS_CSI_GROUP, ZFS_CSI_VERSION, 'zfsreplications', 'ZfsReplication'),
 ];
 
 const builtin = { namespaced: true, statusSubresource: false, requireResourceVersionOnUpdate: false,

@@ -1,0 +1,102 @@
+/**
+ * Scheduled replication in the controller (issue #8, docs/replication.md "Scheduled replication"): watches
+ * ZfsReplications and steps each one (replication-round.ts) on a short tick. Only the Lease holder steps,
+ * one replication at a time; a step that fails is recorded in status and retried after a backoff that grows
+ * to the replication's interval, so a broken target does not turn into an API storm.
+ */
+import type { Logger } from 'winston';
+import { describeError } from '../../domain/errors.js';
+import type { KubeApi } from './api.js';
+import { ResourceCache } from './cache.js';
+import { decodeReplication } from './decode.js';
+import type { KubeBackend } from './kube-backend.js';
+import { needsStep, recordFailure, stepReplication, type ReplicationStepDeps } from './replication-round.js';
+import { PLURAL, type ZfsReplication } from './resources.js';
+
+export interface ReplicationControllerDeps {
+  readonly api: KubeApi;
+  readonly backend: KubeBackend;
+  readonly log: Logger;
+  /** Whether this replica holds the leader Lease; default always. */
+  readonly mayWrite?: () => boolean;
+  /** Between passes; default 1 s (a pass over idle replications reads only the cache). */
+  readonly tickMs?: number;
+  readonly now?: () => Date;
+  readonly stepTimeoutMs?: number;
+}
+
+/** Steps taken per replication per pass: enough to go from "due" to "copy requested" in one pass. */
+const STEPS_PER_PASS = 3;
+
+export class ReplicationController {
+  readonly replications: ResourceCache<ZfsReplication>;
+  readonly #deps: ReplicationStepDeps;
+  readonly #backoff = new Map<string, { until: number; failures: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly o: ReplicationControllerDeps) {
+    this.replications = new ResourceCache(o.api, PLURAL.replication, decodeReplication, undefined, (err) => {
+      o.log.warn('watch of ZfsReplications failed; restarting', { error: describeError(err).message });
+    });
+    this.#deps = {
+      api: o.api, backend: o.backend, log: o.log, now: o.now ?? (() => new Date()),
+      ...(o.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: o.stepTimeoutMs }),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.replications.start();
+    this.#timer = setInterval(() => void this.pass(), this.o.tickMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+    await this.replications.stop();
+  }
+
+  /** One pass over every replication (never two at once). */
+  pass(): Promise<void> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #pass(): Promise<void> {
+    if (!(this.o.mayWrite?.() ?? true) || !(await this.o.backend.ready())) return;
+    const now = this.#deps.now();
+    for (const r of this.replications.list()) if (needsStep(r, now)) await this.#steps(r.metadata.name);
+  }
+
+  async #steps(name: string): Promise<void> {
+    const now = this.#deps.now().getTime();
+    if ((this.#backoff.get(name)?.until ?? 0) > now) return;
+    for (let i = 0; i < STEPS_PER_PASS; i++) {
+      // Fresh from the API each step: the step before changed it, and the watch may not have caught up.
+      const r = decodeReplication(await this.o.api.get(PLURAL.replication, name).catch(() => undefined));
+      if (r === undefined) return;
+      try {
+        const changed = await stepReplication(this.#deps, r);
+        this.#backoff.delete(name);
+        if (!changed) return;
+      } catch (err) {
+        await this.#failed(r, err, now);
+        return;
+      }
+    }
+  }
+
+  async #failed(r: ZfsReplication, err: unknown, now: number): Promise<void> {
+    const failures = (this.#backoff.get(r.metadata.name)?.failures ?? 0) + 1;
+    const delay = Math.min(r.spec.intervalSeconds * 1000, 1000 * 2 ** Math.min(failures, 10));
+    this.#backoff.set(r.metadata.name, { until: now + delay, failures });
+    this.o.log.warn('replication step failed; retrying', { replication: r.metadata.name, failures, delayMs: delay, error: describeError(err).message });
+    await recordFailure(this.#deps, r, err).catch((e: unknown) => {
+      this.o.log.warn('could not record a replication failure in status', { replication: r.metadata.name, error: describeError(e).message });
+    });
+  }
+}
