@@ -8,7 +8,7 @@ import { coreNodeExists, NodeLossMonitor, type NodeExists } from '../../../src/s
 import { API_VERSION, FINALIZER, KIND, PLURAL } from '../../../src/store/kube/resources.js';
 import { enforceChartAuthority } from '../../k8s/chart-authority.js';
 import { fakeKubeConfig, type JsonObject } from '../../k8s/fake-apiserver/index.js';
-import { createReq, deleteCoreNode, invoke, silent, startRig, topo, until, type Rig } from './harness.js';
+import { createReq, deleteCoreNode, invoke, rejects, silent, startRig, topo, until, type Rig } from './harness.js';
 
 let rig: Rig;
 
@@ -184,5 +184,29 @@ describe('Node loss: ZfsTransfers', () => {
     assert.deepEqual(meta(deleted)['finalizers'], [FINALIZER], 'changed after it was read: not released');
     await monitor().check();
     assert.equal(peek(deleted), undefined);
+  });
+
+  it('a restore from a gone node\'s snapshot asks for no copy (UNAVAILABLE), but uses a copy already made', async () => {
+    const snapshotId = newSnapshotId();
+    const volumeId = newVolumeId();
+    await rig.api.create(PLURAL.snapshot, { apiVersion: API_VERSION, kind: KIND.snapshot, metadata: { name: snapshotId }, spec: { csiName: 'vs-on-c', snapshotId, sourceVolumeId: volumeId, nodeName: 'node-c' } });
+    await rig.api.patchStatus(PLURAL.snapshot, snapshotId, { phase: 'Ready', readyToUse: true, zfsName: `pool/csi/${volumeId}@${snapshotId}`, sizeBytes: '1048576', creationTime: new Date().toISOString() });
+    await rig.monitor.check();
+    await until('Lost in the cache', () => rig.caches.snapshots.get(snapshotId)?.status?.phase === 'Lost');
+    const restore = (name: string) => createReq({
+      name, volume_content_source: { snapshot: { snapshot_id: snapshotId }, type: 'snapshot' } as never,
+      accessibility_requirements: { requisite: [topo('node-a')], preferred: [topo('node-a')] },
+    });
+    const xfer = transferIdFor(snapshotId, 'node-a', 'tank/csi');
+    await rejects(invoke(rig.svc, 'CreateVolume', restore('pvc-from-c')), 'UNAVAILABLE', /node node-c no longer exists/);
+    assert.equal(peek(xfer), undefined, 'no copy from a gone node is asked for');
+
+    await rig.api.create(PLURAL.transfer, {
+      apiVersion: API_VERSION, kind: KIND.transfer, metadata: { name: xfer },
+      spec: { snapshotId, volumeId, nodeName: 'node-c', targetNode: 'node-a', targetParent: 'tank/csi' },
+    });
+    await rig.api.patchStatus(PLURAL.transfer, xfer, { phase: 'Succeeded', targetSnapshot: `tank/csi/${volumeId}@${snapshotId}` });
+    const res = await invoke<CreateVolumeResponse>(rig.svc, 'CreateVolume', restore('pvc-from-copy'));
+    assert.deepEqual(res.volume?.accessible_topology, [topo('node-a')]);
   });
 });
