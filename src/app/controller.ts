@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'winston';
+import { eventNamespace } from '../agent/events.js';
 import { controllerService } from '../csi/controller/index.js';
 import { identityService } from '../csi/identity.js';
 import { ControllerCaches } from '../store/kube/controller-caches.js';
@@ -40,7 +41,7 @@ export async function runController(config: Config, log: Logger, options: Contro
   const caches = new ControllerCaches(kc, log);
   const monitor = new NodeLossMonitor({
     api: caches.api, volumes: caches.volumes, snapshots: caches.snapshots, nodes: caches.nodes,
-    nodeExists: coreNodeExists(kc), log,
+    nodeExists: coreNodeExists(kc), log, eventNamespace: eventNamespace(process.env),
     ...(options.nodeLossIntervalMs === undefined ? {} : { intervalMs: options.nodeLossIntervalMs }),
     mayWrite: () => elector?.isLeader ?? true,
   });

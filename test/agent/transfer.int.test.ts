@@ -8,10 +8,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { newTransferId } from '../../src/csi/ids.js';
+import { ResourceCache } from '../../src/store/kube/cache.js';
+import { decodeNode, decodeSnapshot, decodeVolume } from '../../src/store/kube/decode.js';
+import { NodeLossMonitor } from '../../src/store/kube/node-loss.js';
+import { PLURAL } from '../../src/store/kube/resources.js';
 import { loadTls } from '../../src/transfer/tls.js';
 import { sendTransfer } from '../../src/transfer/sender.js';
 import { zfsProp, zfsTree } from '../support/pool.js';
-import { MiB, type AgentBench } from './harness.js';
+import { MiB, silentLog, type AgentBench } from './harness.js';
 import { digest, fill, TransferPair } from './transfer-pair.js';
 
 let pair: TransferPair;
@@ -191,6 +195,27 @@ test('a ZfsTransfer deleted by hand, without the intent, keeps its copy (reporte
   await pair.waitTransfer(name, (t) => t === undefined);
   const copy = `${b.parent}/${volume}@${snapshot}`;
   assert.equal(await zfsProp(copy, 'type'), 'snapshot', 'the data stays');
+  await b.agent?.refreshDrift();
+  assert.ok(b.agent?.driftReport.includes(copy), JSON.stringify(b.agent?.driftReport));
+});
+
+test('a deleted copy whose target Node is gone: node loss drops the finalizer, nothing destroys the copy, the returning agent reports drift', async () => {
+  const { volume, snapshot } = await volumeWithSnapshot(a, 1);
+  const name = await pair.createTransfer({ snapshotId: snapshot, volumeId: volume, from: a, to: b });
+  assert.equal((await pair.waitFinished(name))?.status?.phase, 'Succeeded');
+  await b.stopAgent();
+  await pair.discard(name); // DeleteSnapshot's step while node b is away
+  assert.ok((await pair.transfer(name))?.metadata.deletionTimestamp, 'held by the absent target\'s finalizer');
+  const monitor = new NodeLossMonitor({
+    api: a.api, volumes: new ResourceCache(a.api, PLURAL.volume, decodeVolume), snapshots: new ResourceCache(a.api, PLURAL.snapshot, decodeSnapshot),
+    nodes: new ResourceCache(a.api, PLURAL.node, decodeNode), nodeExists: async (n) => n !== b.node, log: silentLog,
+  });
+  await monitor.check();
+  await pair.waitTransfer(name, (t) => t === undefined);
+
+  await pair.start(b); // the node is back: no ZfsTransfer names the copy any more
+  const copy = `${b.parent}/${volume}@${snapshot}`;
+  assert.equal(await zfsProp(copy, 'type'), 'snapshot', 'the copy was unseen, not known gone: it stays');
   await b.agent?.refreshDrift();
   assert.ok(b.agent?.driftReport.includes(copy), JSON.stringify(b.agent?.driftReport));
 });

@@ -50,7 +50,7 @@ const has = (granted: Set<string>, needed: readonly string[], what: string): voi
   for (const v of needed) assert.ok(granted.has(v), `${what}: ${v}`);
 };
 
-test('the controller may manage volumes and snapshots, mark them Lost, read nodes, lease and record events', () => {
+test('the controller may manage volumes, snapshots and transfers, mark them Lost, read nodes, lease and record events', () => {
   const cluster = rules('rbac-controller.yaml', 'ClusterRole');
   for (const res of [PLURAL.volume, PLURAL.snapshot]) {
     has(verbs(cluster, GROUP, res), ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'], res);
@@ -60,6 +60,10 @@ test('the controller may manage volumes and snapshots, mark them Lost, read node
   // Scheduled replication: a person makes and deletes ZfsReplications; the controller holds the finalizer and writes status.
   assert.deepEqual([...verbs(cluster, GROUP, PLURAL.replication)].sort(), ['get', 'list', 'patch', 'watch']);
   assert.deepEqual([...verbs(cluster, GROUP, `${PLURAL.replication}/status`)].sort(), ['get', 'patch']);
+  // Transfers: copySnapshot creates them, DeleteSnapshot records intent and deletes, node loss lists them and
+  // removes a gone target's finalizer (patch). Their status is the sender agent's alone.
+  has(verbs(cluster, GROUP, PLURAL.transfer), ['get', 'list', 'create', 'patch', 'delete'], PLURAL.transfer);
+  assert.deepEqual([...verbs(cluster, GROUP, `${PLURAL.transfer}/status`)], [], 'the controller never writes a transfer\'s status');
   has(verbs(cluster, '', 'nodes'), ['get', 'list', 'watch'], 'nodes');
   has(verbs(cluster, '', 'events'), ['create', 'patch'], 'events');
   const ns = rules('rbac-controller.yaml', 'Role');

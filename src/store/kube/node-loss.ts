@@ -1,13 +1,15 @@
 /**
  * Node loss (docs/kubernetes-mode.md, "Node loss"): when a Kubernetes Node object disappears, the
- * ZfsVolumes and ZfsSnapshots of that node get `phase: Lost` (a status patch; data is never touched), and
- * the node stops being offered for new volumes.
+ * ZfsVolumes and ZfsSnapshots of that node get `phase: Lost` (a status patch; data is never touched), the
+ * node stops being offered for new volumes, and its ZfsTransfers are settled (transfer-loss.ts: a deleted one
+ * loses the gone target's finalizer, an unfinished one is discarded).
  */
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { KubeApi, Plural } from './api.js';
 import type { ResourceCache } from './cache.js';
-import { PLURAL, type ZfsNode, type ZfsSnapshot, type ZfsVolume } from './resources.js';
+import { PLURAL, type ZfsNode, type ZfsSnapshot, type ZfsTransfer, type ZfsVolume } from './resources.js';
+import { listTransfers, settleTransfers } from './transfer-loss.js';
 
 /** true: the Node exists; false: it is gone (404); undefined: could not tell (keep the last answer). */
 export type NodeExists = (name: string) => Promise<boolean | undefined>;
@@ -38,6 +40,8 @@ export interface NodeLossDeps {
    * gone nodes (placement reads it); only the leader marks resources Lost. Default: always.
    */
   readonly mayWrite?: () => boolean;
+  /** Namespace for the Events about settled ZfsTransfers (the controller's own); none when unset. */
+  readonly eventNamespace?: string;
 }
 
 export class NodeLossMonitor {
@@ -72,8 +76,9 @@ export class NodeLossMonitor {
     return this.running;
   }
 
-  private candidates(): Set<string> {
+  private candidates(transfers: readonly ZfsTransfer[]): Set<string> {
     const names = new Set<string>();
+    for (const t of transfers) names.add(t.spec.nodeName).add(t.spec.targetNode);
     for (const v of this.deps.volumes.list()) names.add(v.spec.nodeName);
     for (const s of this.deps.snapshots.list()) names.add(s.spec.nodeName);
     for (const n of this.deps.nodes.list()) names.add(n.metadata.name);
@@ -81,14 +86,22 @@ export class NodeLossMonitor {
   }
 
   private async pass(): Promise<void> {
-    for (const node of this.candidates()) {
+    const mayWrite = (): boolean => this.deps.mayWrite?.() ?? true;
+    // Listed before the nodes are asked about: a transfer that changes meanwhile (its agent is back) then
+    // carries a newer resourceVersion than the one the decision is made on, and the guarded patch refuses.
+    const transfers = mayWrite() ? await listTransfers(this.deps) : undefined;
+    // Only this pass's 404s count for transfers; a node kept in `gone` from an earlier pass may be back.
+    const goneNow = new Set<string>();
+    for (const node of this.candidates(transfers ?? [])) {
       const exists = await this.deps.nodeExists(node);
       if (exists === true) this.gone.delete(node);
       if (exists !== false) continue;
       if (!this.gone.has(node)) this.deps.log.warn('Kubernetes node is gone: marking its volumes and snapshots Lost', { node });
       this.gone.add(node);
-      if (this.deps.mayWrite?.() ?? true) await this.markLost(node);
+      goneNow.add(node);
+      if (mayWrite()) await this.markLost(node);
     }
+    if (transfers !== undefined && goneNow.size > 0 && mayWrite()) await settleTransfers(this.deps, transfers, goneNow);
   }
 
   private async markLost(node: string): Promise<void> {

@@ -29,10 +29,7 @@ export interface CopyRequest {
 export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal: AbortSignal, waitMs = COPY_WAIT_MS): Promise<ZfsTransferStatus> {
   const name = transferIdFor(req.snapshot.id, req.targetNode, req.targetParent);
   const found = await read(ctx, name, signal);
-  if (ctx.nodeGone(req.snapshot.node) && found?.status?.phase !== 'Succeeded') {
-    // Nobody can send it: only a copy made before the node went (a replica's) can be restored.
-    throw new KubeBackendError('UNAVAILABLE', `node ${req.snapshot.node} is gone and node ${req.targetNode} holds no copy of snapshot ${req.snapshot.id} under ${req.targetParent}`);
-  }
+  if (found === undefined || !finished(found)) refuseGoneNodes(ctx, req, name);
   let t = found ?? (await create(ctx, name, req, signal));
   const deadline = Date.now() + waitMs;
   while (!finished(t) && Date.now() < deadline && !signal.aborted) {
@@ -56,6 +53,18 @@ export async function copySnapshot(ctx: KubeOpsContext, req: CopyRequest, signal
 }
 
 const finished = (t: ZfsTransfer): boolean => t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed';
+
+/**
+ * A copy from or to a node whose Kubernetes Node is gone can never finish, and node loss discards such a
+ * transfer (transfer-loss.ts): asking for it again would only start that cycle over on every retry. A copy
+ * already made (Succeeded) is still used: it does not need the sender any more.
+ */
+function refuseGoneNodes(ctx: KubeOpsContext, req: CopyRequest, name: string): void {
+  const gone = [req.snapshot.node, req.targetNode].find((n) => ctx.nodeGone(n));
+  if (gone === undefined) return;
+  throw new KubeBackendError('UNAVAILABLE',
+    `snapshot ${req.snapshot.id} cannot be copied to node ${req.targetNode} (ZfsTransfer ${name}): node ${gone} no longer exists in Kubernetes`);
+}
 
 async function read(ctx: KubeOpsContext, name: string, signal: AbortSignal): Promise<ZfsTransfer | undefined> {
   const raw = await bounded(ctx.api.get(PLURAL.transfer, name), signal, `reading ${PLURAL.transfer}/${name}`);

@@ -202,7 +202,7 @@ describe('scheduled replication: ZfsReplication', () => {
     await rejects(invoke(rig.svc, 'CreateVolume', createReq({
       name: `pvc-dr-${++n}`, volume_content_source: { snapshot: { snapshot_id: orphan }, type: 'snapshot' } as never,
       accessibility_requirements: { requisite: [topo('node-b')], preferred: [] },
-    })), 'UNAVAILABLE', /node node-a is gone and node node-b holds no copy/);
+    })), 'UNAVAILABLE', /cannot be copied to node node-b .*node node-a no longer exists in Kubernetes/);
     assert.equal(rig.server.peek('zfstransfers', transferOf(orphan)), undefined);
   });
 });
