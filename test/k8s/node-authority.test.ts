@@ -133,6 +133,22 @@ test('transfers: the sender writes the status, the target holds the finalizer, n
   await refused(controller.patchStatus(PLURAL.transfer, id, { phase: 'Succeeded' }), 403, /cannot patch resource "zfstransfers\/status"|zfstransfers/);
 });
 
+test('replications: a person makes them, the controller holds the finalizer and writes status, agents cannot touch them', async () => {
+  const name = `repl-${++seq}`;
+  const body = { apiVersion: API_VERSION, kind: 'ZfsReplication', metadata: { name }, spec: { volumeId: 'vol-x', targetNode: 'node-b', intervalSeconds: 60, retain: 2 } };
+  await refused(controller.create(PLURAL.replication, body), 403, /cannot create resource "zfsreplications"/);
+  await admin.create(PLURAL.replication, body);
+  await controller.patch(PLURAL.replication, name, { metadata: { finalizers: ['zfs.csi.dev/replication'] } });
+  await controller.patchStatus(PLURAL.replication, name, { phase: 'Ready' });
+  for (const node of [nodeA, nodeB]) {
+    await refused(node.get(PLURAL.replication, name), 403, /cannot get resource "zfsreplications"/);
+    await refused(node.patchStatus(PLURAL.replication, name, { phase: 'Failing' }), 403, /zfsreplications/);
+  }
+  await refused(controller.delete(PLURAL.replication, name), 403, /cannot delete resource "zfsreplications"/);
+  await refused(admin.patch(PLURAL.replication, name, { spec: { targetNode: 'node-c' } }), 422, /immutable/);
+  await admin.patch(PLURAL.replication, name, { spec: { retain: 5, intervalSeconds: 300 } });
+});
+
 test('the chart ships the policy with a Deny binding (a policy without one enforces nothing)', () => {
   assert.deepEqual(authority.policies.policyNames, ['zfs-csi-node-authority']);
   const binding = renderTemplate('admission-node.yaml').find((d) => d['kind'] === 'ValidatingAdmissionPolicyBinding');
