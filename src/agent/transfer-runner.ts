@@ -33,6 +33,8 @@ export interface TransferRunnerDeps {
   readonly progressMs?: number;
   /** The sending end; sender.ts by default (unit tests pass a fake). */
   readonly send?: typeof sendTransfer;
+  /** A transfer ended, Succeeded or Failed (metrics count each once). */
+  readonly onFinished?: (t: ZfsTransfer) => void;
 }
 
 /** Refusals that another attempt cannot change: the transfer ends Failed with the code. */
@@ -141,24 +143,26 @@ export class TransferRunner {
 
   async #succeeded(t: ZfsTransfer, req: SendRequest, outcome: SendOutcome): Promise<void> {
     const current = this.deps.outgoing.get(t.metadata.name) ?? t;
-    await this.deps.writer.patchStatus(current, {
+    const done = await this.deps.writer.patchStatus(current, {
       phase: 'Succeeded', step: null, mode: outcome.mode, base: outcome.base ?? null, bytes: outcome.bytes.toString(),
       finishedAt: new Date().toISOString(), code: null, message: null,
       ...(outcome.dataset === undefined ? {} : { targetSnapshot: `${outcome.dataset}@${req.snapshot.id}` }),
     });
     this.deps.log.info('transfer succeeded', { transfer: t.metadata.name, to: t.spec.targetNode, mode: outcome.mode, bytes: outcome.bytes.toString() });
+    this.deps.onFinished?.(done);
   }
 
   async #failed(t: ZfsTransfer, err: unknown, attempts: number): Promise<void> {
     const { code, message } = describeError(err);
     const terminal = TERMINAL.includes(code);
     const current = this.deps.outgoing.get(t.metadata.name) ?? t;
-    await this.deps.writer.patchStatus(current, {
+    const recorded = await this.deps.writer.patchStatus(current, {
       phase: terminal ? 'Failed' : 'Pending', step: null, code, message,
       ...(terminal ? { finishedAt: new Date().toISOString() } : {}),
     });
     if (terminal) {
       this.deps.log.warn('transfer failed', { transfer: t.metadata.name, to: t.spec.targetNode, code, error: message });
+      this.deps.onFinished?.(recorded);
       return;
     }
     const delayMs = backoffDelay(attempts, this.deps.retryBaseMs, this.deps.retryMaxMs, Math.random);

@@ -32,6 +32,8 @@ export interface AgentTransferOptions {
   /** Progress patches while a stream runs; default 1 s. */
   readonly progressMs?: number;
   readonly send?: typeof sendTransfer;
+  /** A transfer this node sent ended (the transfer metrics). */
+  readonly onFinished?: (t: ZfsTransfer) => void;
 }
 
 export interface AgentTransferDeps {
@@ -83,6 +85,7 @@ export class AgentTransfers {
       retryBaseMs: deps.retryBaseMs ?? 1000, retryMaxMs: deps.retryMaxMs ?? 30_000,
       ...(o.progressMs === undefined ? {} : { progressMs: o.progressMs }),
       ...(o.send === undefined ? {} : { send: o.send }),
+      ...(o.onFinished === undefined ? {} : { onFinished: o.onFinished }),
     });
   }
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'winston';
 import { NodeAgent } from '../agent/agent.js';
+import { runningTransfers, transferStatusOf } from '../agent/transfer-status.js';
 import type { AgentTransferOptions } from '../agent/transfers.js';
 import { eventNamespace } from '../agent/events.js';
 import { identityService } from '../csi/identity.js';
@@ -10,10 +11,12 @@ import { LinuxMounter } from '../mount/linux-mounter.js';
 import { Provisioner } from '../provision/provisioner.js';
 import { KubeApi } from '../store/kube/api.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
+import type { ZfsTransfer } from '../store/kube/resources.js';
 import { loadTls } from '../transfer/tls.js';
 import { ZfsCli } from '../zfs/cli.js';
 import { ZfsStreams } from '../zfs/stream.js';
 import { localCapacity } from '../metrics/local-sources.js';
+import type { Metrics } from '../metrics/registry.js';
 import { driftByKind } from '../metrics/sources.js';
 import { CapacityCache } from '../provision/capacity.js';
 import { PoolHealthMonitor } from '../provision/pool-health.js';
@@ -37,8 +40,10 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }), { publishRoots: config.publishRoots });
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
+  let sent: (() => readonly ZfsTransfer[]) | undefined;
+  const transfers = await agentTransfers(config, zfs, metrics, () => sent?.() ?? []);
   const agent = new NodeAgent({
-    ...transferOption(await agentTransfers(config, zfs)),
+    ...transferOption(transfers),
     api: new KubeApi(loadKubeConfig(config.kubeconfig)),
     zfs, provisioner, log,
     node: config.nodeId,
@@ -47,6 +52,7 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
     eventNamespace: eventNamespace(process.env),
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
   });
+  sent = () => agent.transfers?.outgoing.list() ?? [];
   metrics?.setSources({ capacity: localCapacity({ capacity: new CapacityCache(zfs, config.nodeId, config.parents), zfs, parents: config.parents }) });
   const http = await serveMetrics(config, metrics, () => agent.ready(), log);
   // The agent reads pool health too, but inside src/agent/; NodeGetVolumeStats needs it cached here.
@@ -80,11 +86,16 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
 
 const transferOption = (t: AgentTransferOptions | undefined): { transfers?: AgentTransferOptions } => (t === undefined ? {} : { transfers: t });
 
-/** The node's transfer identity (checked against --node-id now, so a copied certificate fails loudly) and endpoint. */
-async function agentTransfers(config: Config, zfs: ZfsCli): Promise<AgentTransferOptions | undefined> {
+/**
+ * The node's transfer identity (checked against --node-id now, so a copied certificate fails loudly), its
+ * endpoint, and the transfer metrics of what it sends (the same series as standalone mode's).
+ */
+async function agentTransfers(config: Config, zfs: ZfsCli, metrics: Metrics | undefined, sent: () => readonly ZfsTransfer[]): Promise<AgentTransferOptions | undefined> {
   const t = config.transfer;
   if (t?.listen === undefined) return undefined;
+  const observe = metrics && new (await import('../metrics/transfers.js')).TransferMetrics(metrics.registry, () => runningTransfers(sent())).observe;
   return {
+    ...(observe === undefined ? {} : { onFinished: (x: ZfsTransfer) => observe(transferStatusOf(x)) }),
     tls: await loadTls(t.tls, config.nodeId),
     streams: new ZfsStreams({ zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s) }),
     listen: t.listen,

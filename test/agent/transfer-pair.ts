@@ -18,6 +18,9 @@ import { TEST_POOL2, uniqueParent } from '../support/pool.js';
 import { AgentBench, poll } from './harness.js';
 
 export class TransferPair {
+  /** What the senders reported finished (the transfer metrics' feed), in order. */
+  readonly finished: ZfsTransfer[] = [];
+
   private constructor(readonly target: KubeTarget, readonly pki: TestPki, readonly a: AgentBench, readonly b: AgentBench) {}
 
   static async create(): Promise<TransferPair> {
@@ -34,6 +37,7 @@ export class TransferPair {
       listen: { host: '127.0.0.1', port: 0 },
       stallMs: 10_000,
       progressMs: 100,
+      onFinished: (t) => this.finished.push(t),
     };
   }
 

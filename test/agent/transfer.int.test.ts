@@ -16,6 +16,7 @@ import { loadTls } from '../../src/transfer/tls.js';
 import { sendTransfer } from '../../src/transfer/sender.js';
 import { zfsProp, zfsTree } from '../support/pool.js';
 import { MiB, silentLog, type AgentBench } from './harness.js';
+import { transferStatusOf } from '../../src/agent/transfer-status.js';
 import { digest, fill, TransferPair } from './transfer-pair.js';
 
 let pair: TransferPair;
@@ -72,6 +73,10 @@ test('a ZfsTransfer copies a snapshot full, then incrementally; the other node r
   assert.equal(inc?.status?.base, s1);
   assert.ok(BigInt(inc?.status?.bytes ?? '0') < fullBytes / 4n, `incremental ${inc?.status?.bytes} vs full ${fullBytes}`);
   assert.ok(b.agent?.driftReport.every((d) => !d.includes(volume)), `copies are not drift: ${JSON.stringify(b.agent?.driftReport)}`);
+  // The metrics' feed: each transfer once, as it ended, with its mode and bytes.
+  const reported = pair.finished.filter((t) => t.metadata.name === first || t.metadata.name === second).map(transferStatusOf);
+  assert.deepEqual(reported.map((t) => [t.id, t.state, t.mode, t.peer]), [[first, 'succeeded', 'full', b.node], [second, 'succeeded', 'incremental', b.node]]);
+  assert.equal(reported[0]?.bytes, done?.status?.bytes);
 });
 
 test('a second transfer of a snapshot the target holds sends nothing', async () => {
