@@ -27,6 +27,7 @@ export interface ReplicationControllerDeps {
 
 /** Steps taken per replication per pass: enough to go from "due" to "copy requested" in one pass. */
 const STEPS_PER_PASS = 3;
+const CONCURRENCY = 4;
 
 export class ReplicationController {
   readonly replications: ResourceCache<ZfsReplication>;
@@ -69,7 +70,9 @@ export class ReplicationController {
   async #pass(): Promise<void> {
     if (!(this.o.mayWrite?.() ?? true) || !(await this.o.backend.ready())) return;
     const now = this.#deps.now();
-    for (const r of this.replications.list()) if (needsStep(r, now)) await this.#steps(r.metadata.name);
+    const due = this.replications.list().filter((r) => needsStep(r, now)).map((r) => r.metadata.name);
+    // A few at a time: one slow node (a snapshot the agent takes long to answer) must not hold up the rest.
+    for (let i = 0; i < due.length; i += CONCURRENCY) await Promise.all(due.slice(i, i + CONCURRENCY).map((name) => this.#steps(name)));
   }
 
   async #steps(name: string): Promise<void> {
