@@ -247,5 +247,5 @@ test('identity fields are immutable (CEL self == oldSelf); intent fields may cha
   // A replication's schedule and retention may change; what it copies where may not.
   const replicationRule = rulesOf(at(schemaOf('replication'), 'spec')).join(' ');
   for (const f of ['volumeId', 'targetNode', 'targetParent']) assert.ok(replicationRule.includes(`self.${f} == oldSelf.${f}`), f);
-  for (const f of ['intervalSeconds', 'retain', 'suspend', 'deletePolicy']) assert.ok(!replicationRule.includes(f), f);
+  for (const f of ['intervalSeconds', 'retain', 'suspend', 'deletePolicy', 'replicateNow']) assert.ok(!replicationRule.includes(f), f);
 });

@@ -82,10 +82,12 @@ export const FULL_TRANSFER: ZfsTransfer = {
 
 const replicationSpec: Required<ZfsReplicationSpec> = {
   volumeId: 'vol-0a1b2c3d', targetNode: 'node-c', targetParent: 'tank/k8s', intervalSeconds: 900, retain: 4, suspend: false,
+  replicateNow: '2026-01-02T03:04:05Z',
   deletePolicy: 'Retain',
 };
 const replicationStatus: Required<ZfsReplicationStatus> = {
-  phase: 'Replicating', round: 7, roundStartedAt: '2026-01-02T03:04:05Z', targetParent: 'tank/k8s', pendingSnapshot: 'snap-0a1b2d',
+  phase: 'Replicating', round: 7, roundStartedAt: '2026-01-02T03:04:05Z', targetParent: 'tank/k8s', lastReplicateNow: '2026-01-02T03:04:05Z',
+  pendingSnapshot: 'snap-0a1b2d',
   replicated: [{ snapshotId: 'snap-0a1b2c', creationTime: '2026-01-02T02:49:05Z' }], lastReplicatedSnapshot: 'snap-0a1b2c',
   lastReplicatedTime: '2026-01-02T02:49:05Z', lastMode: 'incremental', lastBytes: '1048576', code: 'UNAVAILABLE',
   message: 'round 6: node-c unreachable', observedGeneration: 1,

@@ -1,8 +1,9 @@
 /**
  * Issue #8, scheduled replication end to end in Kubernetes mode: controller and two agents as processes
  * under the chart's RBAC and admission policy, a ZfsReplication of a volume on node-a to node-b every 2 s
- * while a pod keeps writing. Rounds go incremental after the first, retention holds on both pools, and with
- * node-a's agent stopped the newest replicated snapshot restores on node-b with the data written before it.
+ * while a pod keeps writing. Rounds go incremental after the first, retention holds on both pools; then the
+ * migration's end (docs/replication.md): suspend, a final write, the pod stops, `replicateNow` for one last
+ * incremental, and with node-a's agent stopped that replica restores on node-b with the final write.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -63,14 +64,22 @@ test('rounds every 2 s while a pod writes: full, then incremental; retain 2 hold
     const r = await poll(read, (x) => Date.parse(x?.status?.lastReplicatedTime ?? '') > written, 30_000, `a round after write ${i}`);
     modes.push(r?.status?.lastMode ?? '?');
   }
+  // Migration's end: no more scheduled rounds, a last write, the pod stops, one final incremental on request.
+  await k.api.patch(PLURAL.replication, NAME, { spec: { suspend: true } });
+  await poll(read, (x) => x?.status?.pendingSnapshot === undefined, 30_000, 'the scheduled round in flight is done');
+  lastContent = `final write at ${new Date().toISOString()}\n`.repeat(9000);
+  await writeSynced(join(target, 'data.txt'), lastContent);
   await unpublish(k.a, source.id, target);
+  await k.api.patch(PLURAL.replication, NAME, { spec: { replicateNow: 'pod-stopped' } });
+  const final = await poll(read, (x) => x?.status?.lastReplicateNow === 'pod-stopped' && x.status.pendingSnapshot === undefined, 30_000, 'the final round');
+  modes.push(final?.status?.lastMode ?? '?');
   assert.equal(modes[0], 'full', 'the first round sends the whole volume');
   assert.ok(modes.slice(1).every((m) => m === 'incremental'), `later rounds are incremental: ${modes.join(', ')}`);
 
-  await k.api.patch(PLURAL.replication, NAME, { spec: { suspend: true } });
   const settled = await poll(read, (x) => x?.status?.pendingSnapshot === undefined && (x?.status?.replicated?.length ?? 0) === 2, 30_000, 'rounds settled at retain 2');
   const kept = (settled?.status?.replicated ?? []).map((s) => s.snapshotId).sort();
-  assert.ok((settled?.status?.round ?? 0) >= 4, `at least 4 rounds: ${settled?.status?.round}`);
+  assert.ok((settled?.status?.round ?? 0) >= 5, `at least 5 rounds: ${settled?.status?.round}`);
+  assert.equal(settled?.status?.lastReplicatedSnapshot, final?.status?.lastReplicatedSnapshot, 'the final round is the newest replica');
   assert.equal(settled?.status?.phase, 'Ready');
   assert.equal(settled?.status?.targetParent, k.b.pool.parent);
   await poll(() => snapshotsOf(`${k.a.pool.parent}/${source.id}`), (s) => s.join() === kept.join(), 30_000, 'node-a keeps exactly the retained snapshots');
@@ -79,7 +88,7 @@ test('rounds every 2 s while a pod writes: full, then incremental; retain 2 hold
   assert.equal(await zfsProp(`${k.b.pool.parent}/${source.id}@${newest}`, 'guid'), await zfsProp(`${k.a.pool.parent}/${source.id}@${newest}`, 'guid'));
 });
 
-test('with node-a\'s agent stopped, the newest replica restores on node-b with the last write, from the copy already there', async () => {
+test('with node-a\'s agent stopped, the final replica restores on node-b with the final write, from the copy already there', async () => {
   const r = await read();
   const newest = r?.status?.lastReplicatedSnapshot ?? assert.fail('nothing replicated');
   await k.a.agent.stop();

@@ -264,6 +264,7 @@ export function decodeReplication(v: unknown): ZfsReplication | undefined {
     metadata,
     spec: defined({
       volumeId, targetNode, intervalSeconds, retain, targetParent: str(s, 'targetParent'), suspend: bool(s, 'suspend'),
+      replicateNow: str(s, 'replicateNow'),
       deletePolicy: oneOf(str(s, 'deletePolicy'), ['Retain', 'Delete'] as const),
     }),
     status: defined({
@@ -271,6 +272,7 @@ export function decodeReplication(v: unknown): ZfsReplication | undefined {
       round: count(st, 'round'),
       roundStartedAt: str(st, 'roundStartedAt'),
       targetParent: str(st, 'targetParent'),
+      lastReplicateNow: str(st, 'lastReplicateNow'),
       pendingSnapshot: str(st, 'pendingSnapshot'),
       replicated: decodeReplicated(st['replicated']),
       lastReplicatedSnapshot: str(st, 'lastReplicatedSnapshot'),

@@ -29,9 +29,14 @@ export const roundSnapshotName = (replication: string, round: number): string =>
 
 const replicatedOf = (r: ZfsReplication): readonly ReplicatedSnapshot[] => r.status?.replicated ?? [];
 
-/** Whether a new round is due: never started, or an interval since the last one started. */
+/** A replicateNow value no round has answered yet. */
+const asked = (r: ZfsReplication): boolean => r.spec.replicateNow !== undefined && r.spec.replicateNow !== r.status?.lastReplicateNow;
+
+/** Whether a new round is due: asked for, never started, or an interval since the last one started. */
 export function roundDue(r: ZfsReplication, now: Date): boolean {
-  if (r.spec.suspend === true || r.status?.pendingSnapshot !== undefined) return false;
+  if (r.status?.pendingSnapshot !== undefined) return false;
+  if (asked(r)) return true;
+  if (r.spec.suspend === true) return false;
   const started = Date.parse(r.status?.roundStartedAt ?? '');
   return Number.isNaN(started) || now.getTime() - started >= r.spec.intervalSeconds * 1000;
 }
@@ -98,6 +103,7 @@ async function startRound(deps: ReplicationStepDeps, r: ZfsReplication, signal: 
   }
   await patch(deps, r, {
     round, roundStartedAt: deps.now().toISOString(), pendingSnapshot: snapshot.id, targetParent, phase: 'Replicating',
+    ...(asked(r) ? { lastReplicateNow: r.spec.replicateNow } : {}),
     message: `round ${round}: copying snapshot ${snapshot.id} to ${r.spec.targetNode}`,
   });
   deps.log.info('replication round started', { replication: r.metadata.name, round, snapshot: snapshot.id, to: r.spec.targetNode });

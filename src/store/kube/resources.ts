@@ -219,8 +219,10 @@ export interface ZfsReplicationSpec {
   readonly intervalSeconds: number;
   /** Replicated snapshots kept on both nodes; never fewer than 1, so the latest common one always stays. */
   readonly retain: number;
-  /** No new rounds; a round already started is finished. */
+  /** No scheduled rounds; a round already started is finished, and replicateNow still runs one. */
   readonly suspend?: boolean;
+  /** A new value asks for a round now (migration's final incremental); status.lastReplicateNow answers it. */
+  readonly replicateNow?: string;
   /** What deleting this resource does with its replicated snapshots; Retain (default) keeps them. */
   readonly deletePolicy?: 'Retain' | 'Delete';
 }
@@ -240,6 +242,8 @@ export interface ZfsReplicationStatus {
   readonly roundStartedAt?: string;
   /** The target parent, fixed at the first round so every round lands in the same copy. */
   readonly targetParent?: string;
+  /** The replicateNow value the latest round was started for. */
+  readonly lastReplicateNow?: string;
   /** The snapshot of the round in progress (taken, not yet on the target). */
   readonly pendingSnapshot?: string;
   /** On both nodes, oldest first; the last one is the newest common snapshot. */

@@ -155,6 +155,25 @@ describe('scheduled replication: ZfsReplication', () => {
     assert.equal((await read(same)).status?.code, 'INVALID_ARGUMENT');
   });
 
+  it('replicateNow asks for one round at once, also while suspended (a migration\'s final incremental)', async () => {
+    const volumeId = await volumeOnA();
+    const name = await replicate(volumeId, { intervalSeconds: 3600 });
+    const s1 = await round(name, volumeId, 'full');
+    await rig.api.patch(PLURAL.replication, name, { spec: { suspend: true, replicateNow: 'stop-1' } });
+    const s2 = await round(name, volumeId, 'incremental');
+    assert.notEqual(s2, s1);
+    let r = await read(name);
+    assert.equal(r.status?.lastReplicateNow, 'stop-1');
+    assert.equal(r.status?.lastReplicatedSnapshot, s2, 'the asked-for round is the newest replica');
+    await pass();
+    assert.equal((await read(name)).status?.round, 2, 'the same value asks for nothing more');
+    await rig.api.patch(PLURAL.replication, name, { spec: { replicateNow: 'stop-2' } });
+    await pass();
+    r = await read(name);
+    assert.equal(r.status?.round, 3);
+    assert.equal(r.status?.lastReplicateNow, 'stop-2');
+  });
+
   it('deleting it keeps the replicated snapshots (Retain) or deletes them with their copies (Delete); the round in progress goes', async () => {
     for (const policy of ['Retain', 'Delete'] as const) {
       const volumeId = await volumeOnA();
