@@ -58,7 +58,9 @@ export async function runController(config: Config, log: Logger, options: Contro
     synced: () => caches.synced(), nodeGone: (node) => monitor.isGone(node),
   });
   // Scheduled replication (issue #8): the leader takes each round's snapshot and asks for its copy.
-  const replication = new ReplicationController({ api: caches.api, backend, log, mayWrite: () => elector?.isLeader ?? true });
+  const replication = new ReplicationController({
+    api: caches.api, backend, log, mayWrite: () => elector?.isLeader ?? true, eventNamespace: eventNamespace(process.env),
+  });
   const metrics = await createMetrics(config, log);
   metrics?.setSources({
     inventory: async () => backend.ready().then((ok) => (ok ? {

@@ -23,6 +23,7 @@ export interface ReplicationControllerDeps {
   readonly tickMs?: number;
   readonly now?: () => Date;
   readonly stepTimeoutMs?: number;
+  readonly eventNamespace?: string;
 }
 
 /** Steps taken per replication per pass: enough to go from "due" to "copy requested" in one pass. */
@@ -43,6 +44,7 @@ export class ReplicationController {
     this.#deps = {
       api: o.api, backend: o.backend, log: o.log, now: o.now ?? (() => new Date()),
       ...(o.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: o.stepTimeoutMs }),
+      ...(o.eventNamespace === undefined ? {} : { eventNamespace: o.eventNamespace }),
     };
   }
 

@@ -10,6 +10,7 @@ import { describeError, DriverError } from '../../domain/errors.js';
 import type { KubeApi } from './api.js';
 import type { KubeBackend } from './kube-backend.js';
 import { KubeBackendError } from './ops-common.js';
+import { EVENT_COMPONENT } from './transfer-loss.js';
 import {
   PLURAL, REPLICATION_FINALIZER, type ReplicatedSnapshot, type ZfsReplication, type ZfsReplicationStatus,
   type ZfsTransferStatus,
@@ -20,6 +21,8 @@ export interface ReplicationStepDeps {
   readonly backend: KubeBackend;
   readonly log: Logger;
   readonly now: () => Date;
+  /** Where Events about ZfsReplications go (`kubectl describe zr`); none when absent. */
+  readonly eventNamespace?: string;
   /** Bound on one step's waits for the agents (snapshot taken, snapshot destroyed); default 30 s. */
   readonly stepTimeoutMs?: number;
 }
@@ -131,6 +134,7 @@ async function copyRound(deps: ReplicationStepDeps, r: ZfsReplication, snapshotI
     message: `snapshot ${snapshotId} is on ${r.spec.targetNode} (${done.mode ?? 'copied'}, ${done.bytes ?? '?'} bytes)`,
   });
   deps.log.info('replication round done', { replication: r.metadata.name, snapshot: snapshotId, mode: done.mode, bytes: done.bytes });
+  if (r.status?.phase === 'Failing') await event(deps, r, 'Normal', 'ReplicationRecovered', `snapshot ${snapshotId} is on ${r.spec.targetNode} again`);
   return true;
 }
 
@@ -170,4 +174,12 @@ export async function recordFailure(deps: ReplicationStepDeps, r: ZfsReplication
   const d = describeError(err);
   if (r.status?.code === d.code && r.status.message === d.message) return;
   await patch(deps, r, { phase: 'Failing', code: d.code, message: d.message });
+  await event(deps, r, 'Warning', 'ReplicationFailing', `${d.code}: ${d.message}`);
+}
+
+/** One Event per change of state (a failure that repeats is not re-announced). */
+async function event(deps: ReplicationStepDeps, r: ZfsReplication, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  if (deps.eventNamespace === undefined) return;
+  const involved = { kind: 'ZfsReplication', name: r.metadata.name, ...(r.metadata.uid === undefined ? {} : { uid: r.metadata.uid }) };
+  await deps.api.event(deps.eventNamespace, involved, type, reason, message, EVENT_COMPONENT);
 }

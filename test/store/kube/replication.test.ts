@@ -22,7 +22,7 @@ let repl: ReplicationController;
 let n = 0;
 before(async () => {
   rig = await startRig();
-  repl = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000 });
+  repl = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system' });
   await repl.start();
 });
 after(async () => {
@@ -138,10 +138,19 @@ describe('scheduled replication: ZfsReplication', () => {
     assert.equal(r.status?.code, 'FAILED_PRECONDITION');
     assert.match(r.status?.message ?? '', /diverged copy/);
     assert.equal(r.status?.pendingSnapshot, s1, 'the round keeps its snapshot');
+    const events = (reason: string): number => rig.server.store.list(rig.server.registry.all().find((t) => t.plural === 'events') ?? assert.fail('no events'), 'zfs-system')
+      .filter(([, e]) => (e['involvedObject'] as Record<string, unknown>)['name'] === name && e['reason'] === reason).length;
+    assert.equal(events('ReplicationFailing'), 1, 'an Event for kubectl describe');
     assert.equal(rig.server.peek('zfstransfers', transferOf(s1)), undefined, 'the failed copy is cleared');
     clock += 5000; // past the backoff
     await pass();
     assert.ok(rig.server.peek('zfstransfers', transferOf(s1)), 'a fresh copy is asked for');
+    await finishCopy(s1, 'full', volumeId);
+    await pass();
+    assert.equal((await read(name)).status?.lastReplicatedSnapshot, s1);
+    assert.equal((await read(name)).status?.code, undefined, 'the failure is cleared');
+    assert.equal(events('ReplicationRecovered'), 1, 'and one when it works again');
+    assert.equal(events('ReplicationFailing'), 1, 'a repeated failure is not re-announced');
 
     const missing = await replicate('vol-aaaaaaaaaaaaaaaaaaaa');
     await pass();
