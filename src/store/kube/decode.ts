@@ -79,10 +79,8 @@ function decodeSource(v: unknown): ContentSourceSpec | undefined {
   return (kind === 'snapshot' || kind === 'volume') && id ? { kind, id } : undefined;
 }
 
-/**
- * spec.mutableParameters / status.appliedParameters. Shape only: the values were checked against their
- * grammar by the controller, and reach `zfs` through its argv validators (src/zfs/props.ts) in any case.
- */
+/** spec.mutableParameters / status.appliedParameters, by shape: the controller checked the values' grammar,
+ * and they reach `zfs` through its argv validators (src/zfs/props.ts) in any case. */
 function decodeChange(v: unknown): VolumeChange | undefined {
   if (!isObj(v)) return undefined;
   const properties = stringMap(v['properties'] ?? {});
