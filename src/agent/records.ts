@@ -3,6 +3,7 @@
  * values (src/domain/types.ts). The resource is the intent; these turn it into what the provisioner takes.
  */
 import type { ContentSource, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js';
+import { NO_CHANGE, sameChange, withChange, type VolumeChange } from '../domain/volume-change.js';
 import type { ZfsSnapshot, ZfsVolume } from '../store/kube/resources.js';
 import { FINALIZER } from '../store/kube/resources.js';
 
@@ -29,9 +30,17 @@ export function volumeSpecOf(v: ZfsVolume): VolumeSpec {
     parent: v.spec.parentDataset,
     capacityBytes: BigInt(v.spec.requestedBytes),
     ...(source ? { source } : {}),
-    params: { properties: v.spec.properties, quotaType: v.spec.quotaType, thin: v.spec.thin },
+    // What the volume is to have now: ControllerModifyVolume's values win over the creation parameters.
+    params: withChange({ properties: v.spec.properties, quotaType: v.spec.quotaType, thin: v.spec.thin }, wantedChange(v)),
   };
 }
+
+/** spec.mutableParameters: what ControllerModifyVolume asked for so far. */
+export const wantedChange = (v: ZfsVolume): VolumeChange => v.spec.mutableParameters ?? NO_CHANGE;
+
+/** True when ZFS holds what spec.mutableParameters asks (status.appliedParameters says so). */
+export const changeApplied = (v: ZfsVolume): boolean =>
+  sameChange(wantedChange(v), v.status?.appliedParameters ?? NO_CHANGE);
 
 /** The record of a volume the agent made (status written), for expand, snapshot and clone. */
 export function volumeRecordOf(v: ZfsVolume, mountpointOf: (id: string) => string): VolumeRecord {
@@ -75,7 +84,8 @@ export function volumeSettled(v: ZfsVolume): boolean {
     st.code === undefined &&
     st.deletion === undefined &&
     st.capacityBytes !== undefined &&
-    BigInt(st.capacityBytes) >= BigInt(v.spec.requestedBytes)
+    BigInt(st.capacityBytes) >= BigInt(v.spec.requestedBytes) &&
+    changeApplied(v)
   );
 }
 

@@ -9,12 +9,20 @@ import type { DeletionOutcome, ZfsVolume } from '../store/kube/resources.js';
 import type { AgentContext } from './context.js';
 import { involvedOf } from './events.js';
 import { guarded, type GuardDeps } from './guard.js';
+import { NO_CHANGE, type VolumeChange } from '../domain/volume-change.js';
 import {
-  hasFinalizer, parentOfSnapshot, snapshotRecordOf, volumeDataset, volumeRecordOf, volumeSettled, volumeSpecOf,
+  changeApplied, hasFinalizer, parentOfSnapshot, snapshotRecordOf, volumeDataset, volumeRecordOf, volumeSettled, volumeSpecOf, wantedChange,
 } from './records.js';
 import { AgentError, inspectVolume } from './zfs-state.js';
 
 const CLEAR = { code: null, message: null } as const;
+
+/** A merge patch that makes status.appliedParameters exactly `to` (keys no longer asked for are removed). */
+function statusChange(from: VolumeChange, to: VolumeChange): object {
+  const keys = new Set([...Object.keys(from.properties), ...Object.keys(to.properties)]);
+  const properties = Object.fromEntries([...keys].map((k) => [k, to.properties[k] ?? null]));
+  return { properties, quotaType: to.quotaType ?? null, thin: to.thin ?? null };
+}
 
 export class VolumeReconciler {
   private readonly guard: GuardDeps<ZfsVolume>;
@@ -65,20 +73,35 @@ export class VolumeReconciler {
       await this.ctx.volumeWriter.patchStatus(v, {
         phase: 'Ready', capacityBytes: record.capacityBytes.toString(), dataset: record.dataset,
         mountpoint: record.mountpoint, observedGeneration: generation, deletion: null, ...CLEAR,
+        // The create already used them (volumeSpecOf): ZFS holds what the spec asks.
+        ...(v.spec.mutableParameters === undefined ? {} : { appliedParameters: v.spec.mutableParameters }),
       });
       return;
     }
+    await this.update(v, signal);
+  }
+
+  /**
+   * A Ready volume whose spec changed: grow it (spec.requestedBytes), then set what ControllerModifyVolume
+   * asked (spec.mutableParameters, all of it every time: src/provision/modify.ts), then acknowledge the
+   * generation. Nothing to change on the pool (e.g. the controller withdrew an InUse deletion or a refused
+   * modification) only acknowledges it.
+   */
+  private async update(v: ZfsVolume, signal: AbortSignal): Promise<void> {
+    const st = v.status ?? {};
+    const generation = v.metadata.generation;
+    let record = volumeRecordOf(v, (id) => this.ctx.provisioner.mountpointOf(id));
     const requested = BigInt(v.spec.requestedBytes);
-    if (requested > BigInt(st.capacityBytes ?? '0')) {
-      const mountpointOf = (id: string): string => this.ctx.provisioner.mountpointOf(id);
-      const record = await this.ctx.provisioner.expandVolume(volumeRecordOf(v, mountpointOf), requested, signal);
-      await this.ctx.volumeWriter.patchStatus(v, {
-        capacityBytes: record.capacityBytes.toString(), observedGeneration: generation, deletion: null, ...CLEAR,
-      });
-      return;
-    }
-    // Nothing to change on the pool (e.g. the controller withdrew an InUse deletion): acknowledge the generation.
-    await this.ctx.volumeWriter.patchStatus(v, { observedGeneration: generation, deletion: null, ...CLEAR });
+    const grown = requested > BigInt(st.capacityBytes ?? '0');
+    if (grown) record = await this.ctx.provisioner.expandVolume(record, requested, signal);
+    const change = wantedChange(v);
+    const modified = !changeApplied(v);
+    if (modified) record = await this.ctx.provisioner.modifyVolume(record, change, signal);
+    await this.ctx.volumeWriter.patchStatus(v, {
+      ...(grown ? { capacityBytes: record.capacityBytes.toString() } : {}),
+      ...(modified ? { appliedParameters: statusChange(st.appliedParameters ?? NO_CHANGE, change) } : {}),
+      observedGeneration: generation, deletion: null, ...CLEAR,
+    });
   }
 
   /** Nothing is made in a parent that is not there: it is never created to make room (DESIGN.md §4 rule 10). */

@@ -8,7 +8,7 @@ import { invalidArgument } from './errors.js';
  */
 
 /** Keys the external-provisioner adds (`csi.storage.k8s.io/pvc/name`, ...): not ours, ignored. */
-const IGNORED_PREFIX = 'csi.storage.k8s.io/';
+export const IGNORED_PREFIX = 'csi.storage.k8s.io/';
 
 interface Grammar {
   /** Human description of the accepted values, for the error message. */
@@ -97,13 +97,13 @@ export function isDatasetName(value: string): boolean {
   return parts.every((p) => COMPONENT.test(p) && p !== '.' && p !== '..');
 }
 
-function parseQuotaType(value: string): QuotaType {
+export function parseQuotaType(value: string): QuotaType {
   const v = value.trim().toLowerCase();
   if (v === 'refquota' || v === 'quota') return v;
   throw invalidArgument(`parameter quotaType: ${JSON.stringify(value)} is not one of refquota|quota`);
 }
 
-function parseThin(value: string): boolean {
+export function parseThin(value: string): boolean {
   const v = value.trim().toLowerCase();
   if (v === 'true') return true;
   if (v === 'false') return false;
@@ -118,7 +118,7 @@ function parseParentDataset(value: string): string {
   return v;
 }
 
-function parseProperty(key: string, value: string): string {
+export function parseProperty(key: string, value: string): string {
   // hasOwn: `constructor` or `__proto__` must be unknown keys, not Object.prototype members.
   const grammar = Object.hasOwn(PROPERTY_GRAMMARS, key) ? PROPERTY_GRAMMARS[key] : undefined;
   if (grammar === undefined) {

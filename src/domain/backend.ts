@@ -6,6 +6,7 @@ import type {
   VolumeSpec,
 } from './types.js';
 import type { VolumeState } from './health.js';
+import type { VolumeChange } from './volume-change.js';
 
 /**
  * The seam between the CSI controller and "make this happen on that node" (DESIGN.md §2).
@@ -35,6 +36,11 @@ export interface VolumeBackend {
   deleteVolume(id: string, signal: AbortSignal): Promise<void>;
   /** Sets the quota to bytes (never shrinks); returns the updated record. */
   expandVolume(id: string, bytes: bigint, signal: AbortSignal): Promise<VolumeRecord>;
+  /**
+   * Sets the mutable parameters the change names (ControllerModifyVolume), every one of them on every call
+   * (idempotent, and a retry finishes an interrupted one); returns the updated record. NOT_FOUND when gone.
+   */
+  modifyVolume(id: string, change: VolumeChange, signal: AbortSignal): Promise<VolumeRecord>;
 
   createSnapshot(spec: SnapshotSpec, signal: AbortSignal): Promise<SnapshotRecord>;
   /** Destroys the snapshot, deferred when clones depend on it. A snapshot that is gone is not an error. */

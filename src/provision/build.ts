@@ -49,6 +49,16 @@ export function helperProps(forVolumeId: string): ZfsProps {
   return { [P.managed]: 'true', [P.kind]: 'clone-helper', [P.helperFor]: forVolumeId };
 }
 
+/**
+ * The whole quota and reservation state of a volume under its rule (ControllerModifyVolume of quotaType or
+ * thin): the rule's quota and reservation at size, the other rule's cleared. Absolute, so it is safe to repeat.
+ */
+export function quotaProps(params: VolumeSpec['params'], bytes: bigint): ZfsProps {
+  const size = bytes.toString();
+  const cleared = { quota: 'none', refquota: 'none', reservation: 'none', refreservation: 'none' };
+  return { ...cleared, [params.quotaType]: size, ...reservation(params, size) };
+}
+
 /** Properties that change when a volume grows: the quota, and the reservation of a thick volume. */
 export function expandProps(record: VolumeRecord, bytes: bigint): ZfsProps {
   const size = bytes.toString();

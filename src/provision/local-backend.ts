@@ -1,6 +1,7 @@
 import type { VolumeBackend } from '../domain/backend.js';
 import type { VolumeState } from '../domain/health.js';
 import type { CapacityReport, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js';
+import type { VolumeChange } from '../domain/volume-change.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import { CapacityCache } from './capacity.js';
 import { ProvisionError } from './errors.js';
@@ -109,6 +110,31 @@ export class LocalBackend implements VolumeBackend {
     const updated = await this.deps.provisioner.expandVolume(record, bytes, signal);
     this.store.putVolume(updated);
     return updated;
+  }
+
+  async modifyVolume(id: string, change: VolumeChange, signal: AbortSignal): Promise<VolumeRecord> {
+    const record = await this.getVolume(id);
+    if (!record) throw new ProvisionError('NOT_FOUND', `volume ${id} not found`);
+    let updated: VolumeRecord;
+    try {
+      updated = await this.deps.provisioner.modifyVolume(record, change, signal);
+    } catch (err) {
+      await this.reload(record, signal);
+      throw err;
+    }
+    this.store.putVolume(updated);
+    return updated;
+  }
+
+  /** After a failed modification the record on the pool may differ from the store's: the pool wins. */
+  private async reload(record: VolumeRecord, signal: AbortSignal): Promise<void> {
+    try {
+      const view = await this.deps.provisioner.scanDataset(record.parent, record.dataset, signal);
+      const fresh = view.volumes.find((v) => v.id === record.id);
+      if (fresh) this.store.putVolume(fresh);
+    } catch {
+      // The caller's error is the answer; the store is rebuilt from the pool at the next start in any case.
+    }
   }
 
   async createSnapshot(spec: SnapshotSpec, signal: AbortSignal): Promise<SnapshotRecord> {

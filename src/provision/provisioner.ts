@@ -1,10 +1,12 @@
 import type { SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js';
+import type { VolumeChange } from '../domain/volume-change.js';
 import { ZfsError } from '../zfs/errors.js';
 import { onExisting } from './reachable.js';
 import type { Zfs } from '../zfs/zfs.js';
 import { expandProps, helperProps, helperSnapshotName, snapshotProps, volumeProps } from './build.js';
 import { decodePool, decodeSnapshot, decodeVolume, type PoolView } from './decode.js';
 import { ProvisionError } from './errors.js';
+import { modifyDataset } from './modify.js';
 import { P, SCAN_PROPS } from './props.js';
 import { Sweeper } from './sweeper.js';
 
@@ -101,6 +103,11 @@ export class Provisioner {
   async expandVolume(record: VolumeRecord, bytes: bigint, signal: AbortSignal): Promise<VolumeRecord> {
     await onExisting(this.deps.zfs, record.parent, () => this.deps.zfs.set(record.dataset, expandProps(record, bytes), signal), signal);
     return { ...record, capacityBytes: bytes };
+  }
+
+  /** ControllerModifyVolume: `zfs set` of the mutable parameters with the record (src/provision/modify.ts). */
+  async modifyVolume(record: VolumeRecord, change: VolumeChange, signal: AbortSignal): Promise<VolumeRecord> {
+    return modifyDataset(this.deps.zfs, record, change, signal);
   }
 
   async createSnapshot(spec: SnapshotSpec, source: VolumeRecord, signal: AbortSignal): Promise<SnapshotRecord> {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { parseServeConfig, SERVE_FLAGS, type Config } from '../../src/app/config.js';
+import { CONTROLLER_CAPABILITIES } from '../../src/csi/controller/capabilities.js';
 import { allowedKeys, DRIVER_KEYS } from '../../src/csi/params.js';
 import { TOPOLOGY_NODE_KEY } from '../../src/domain/types.js';
 import {
@@ -177,6 +178,15 @@ test('the provisioner runs with topology, strict topology, capacity owned by the
   for (const a of ['--feature-gates=Topology=true', '--strict-topology', '--extra-create-metadata', '--enable-capacity', '--capacity-ownerref-level=2', '--leader-election']) {
     assert.ok(args.includes(a), a);
   }
+});
+
+test('the resizer runs with the VolumeAttributesClass gate (MODIFY_VOLUME) and reads VolumeAttributesClasses', () => {
+  const args = container(workload('controller-deployment.yaml', 'Deployment'), 'csi-resizer').args;
+  for (const a of ['--feature-gates=VolumeAttributesClass=true', '--leader-election']) assert.ok(args.includes(a), a);
+  assert.ok((CONTROLLER_CAPABILITIES as readonly string[]).includes('MODIFY_VOLUME'), 'the gate needs the capability');
+  const text = read(CHART, 'templates', 'rbac-controller.yaml');
+  // Outside the resizer's switch: the provisioner reads the classes too (mutable_parameters at create).
+  assert.match(text, /resources: \[[^\]]*"volumeattributesclasses"[^\]]*\]\n\s+verbs: \["get", "list", "watch"\]/);
 });
 
 test('the topology key is the one NodeGetInfo reports', () => {

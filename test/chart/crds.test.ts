@@ -102,6 +102,8 @@ test('schemas have exactly the fields of the resources.ts shapes', () => {
   sameKeys(at(vol, 'spec.contentSource'), asObj(FULL_VOLUME.spec.contentSource, 'cs'), 'ZfsVolume.spec.contentSource');
   sameKeys(at(vol, 'status'), asObj(FULL_VOLUME.status, 'status'), 'ZfsVolume.status');
   sameKeys(at(vol, 'status.conditions.[]'), asObj(asArray(FULL_VOLUME.status?.conditions)[0], 'c'), 'Condition');
+  sameKeys(at(vol, 'spec.mutableParameters'), asObj(FULL_VOLUME.spec.mutableParameters, 'mp'), 'ZfsVolume.spec.mutableParameters');
+  sameKeys(at(vol, 'status.appliedParameters'), asObj(FULL_VOLUME.spec.mutableParameters, 'mp'), 'ZfsVolume.status.appliedParameters');
   const snap = schemaOf('snapshot');
   sameKeys(at(snap, 'spec'), FULL_SNAPSHOT.spec, 'ZfsSnapshot.spec');
   sameKeys(at(snap, 'status'), asObj(FULL_SNAPSHOT.status, 'status'), 'ZfsSnapshot.status');
@@ -184,6 +186,9 @@ const BAD: readonly [string, Which, (o: Obj) => void][] = [
   ['a negative observedGeneration', 'volume', (o) => { status(o)['observedGeneration'] = -1; }],
   ['a condition status that is not True/False/Unknown', 'volume', (o) => { asObj(asArray(status(o)['conditions'])[0], 'c')['status'] = 'Yes'; }],
   ['a condition without a time', 'volume', (o) => { delete asObj(asArray(status(o)['conditions'])[0], 'c')['lastTransitionTime']; }],
+  ['a mutable quotaType that is not refquota/quota', 'volume', (o) => { asObj(spec(o)['mutableParameters'], 'mp')['quotaType'] = 'refreservation'; }],
+  ['a mutable property that is not a string', 'volume', (o) => { asObj(asObj(spec(o)['mutableParameters'], 'mp')['properties'], 'p')['copies'] = 2; }],
+  ['applied parameters with thin as a string', 'volume', (o) => { asObj(status(o)['appliedParameters'], 'ap')['thin'] = 'true'; }],
   ['a snapshot without its source', 'snapshot', (o) => { delete spec(o)['sourceVolumeId']; }],
   ['a snapshot deletion outcome of Retired', 'snapshot', (o) => { status(o)['deletion'] = 'Retired'; }],
   ['a snapshot size with a unit', 'snapshot', (o) => { status(o)['sizeBytes'] = '1K'; }],
@@ -236,7 +241,7 @@ test('identity fields are immutable (CEL self == oldSelf); intent fields may cha
   for (const f of ['csiName', 'snapshotId', 'sourceVolumeId', 'nodeName']) {
     assert.ok(rulesOf(at(snap, `spec.${f}`)).includes('self == oldSelf'), `ZfsSnapshot spec.${f}`);
   }
-  for (const f of ['deletionRequested', 'requestedBytes', 'properties']) assert.deepEqual(rulesOf(at(vol, `spec.${f}`)), [], f);
+  for (const f of ['deletionRequested', 'requestedBytes', 'properties', 'mutableParameters']) assert.deepEqual(rulesOf(at(vol, `spec.${f}`)), [], f);
   assert.deepEqual(rulesOf(at(snap, 'spec.deletionRequested')), []);
   assert.ok(rulesOf(vol).includes('self.metadata.name == self.spec.volumeId'));
   assert.ok(rulesOf(snap).includes('self.metadata.name == self.spec.snapshotId'));

@@ -23,12 +23,14 @@ const volumeSpec: Required<ZfsVolumeSpec> = {
   properties: { compression: 'lz4', recordsize: '131072' },
   quotaType: 'refquota',
   thin: true,
+  mutableParameters: { properties: { compression: 'zstd', atime: 'off' }, quotaType: 'quota', thin: false },
   deletionRequested: false,
 };
 const volumeStatus: Required<ZfsVolumeStatus> = {
   phase: 'Ready', code: 'RESOURCE_EXHAUSTED', message: 'earlier attempt ran out of space',
   capacityBytes: '10737418240', usedBytes: '98304', dataset: 'tank/k8s/vol-0a1b2c3d',
   mountpoint: '/var/lib/zfs-csi/mounts/vol-0a1b2c3d', datasetGuid: '1234567890123456789', deletion: 'Retired',
+  appliedParameters: { properties: { compression: 'zstd' } },
   observedGeneration: 3, conditions: [condition],
 };
 export const FULL_VOLUME: ZfsVolume = {

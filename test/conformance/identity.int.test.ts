@@ -44,10 +44,12 @@ describe('capabilities and node info', () => {
       'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'CREATE_DELETE_SNAPSHOT',
       'LIST_SNAPSHOTS', 'PUBLISH_READONLY', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'LIST_VOLUMES_PUBLISHED_NODES',
       'GET_VOLUME', 'VOLUME_CONDITION', 'SINGLE_NODE_MULTI_WRITER', 'GET_SNAPSHOT',
+      // csi-sanity's ControllerModifyVolume tests (kubernetes-csi/csi-test #538) run when this is advertised.
+      'MODIFY_VOLUME',
     ]);
     for (const t of types) assert.ok(known.has(t), `unknown controller capability ${t}`);
     for (const t of ['CREATE_DELETE_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_VOLUMES', 'LIST_SNAPSHOTS',
-      'GET_CAPACITY', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT']) {
+      'GET_CAPACITY', 'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'GET_SNAPSHOT', 'MODIFY_VOLUME']) {
       assert.ok(types.includes(t), `controller must advertise ${t}`);
     }
     // No attach step for a local dataset: csi-sanity then skips ControllerPublish, so we must not claim it.

@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { SERVE_FLAGS } from '../../src/app/config.js';
 import { COMMANDS } from '../../src/app/ctl/commands.js';
 import { DriverError } from '../../src/domain/errors.js';
+import { MUTABLE_KEYS, parseMutableParams } from '../../src/csi/mutable-params.js';
 import { DRIVER_KEYS, PROPERTY_GRAMMARS, parseParams } from '../../src/csi/params.js';
 import { CHART, REPO, parseDocs } from '../chart/chart.js';
 
@@ -69,6 +70,16 @@ test('the error messages quoted in parameters.md are the ones the driver produce
   const unknown = errorOf(() => parseParams({ foo: 'bar' }));
   const badSize = errorOf(() => parseParams({ recordsize: '3K' }));
   for (const err of [unknown, badSize]) {
+    assert.equal(err.code, 'INVALID_ARGUMENT');
+    assert.ok(md.includes(`INVALID_ARGUMENT: ${err.message}`), `parameters.md does not quote: ${err.message}`);
+  }
+});
+
+test('parameters.md lists exactly the mutable keys and quotes the refusals ControllerModifyVolume makes', () => {
+  const md = doc('parameters.md');
+  assert.deepEqual(tableKeys(section(md, 'Changing a live volume (VolumeAttributesClass)')).sort(), [...MUTABLE_KEYS].sort());
+  for (const params of [{ casesensitivity: 'mixed' }, { xattr: 'sa' }]) {
+    const err = errorOf(() => parseMutableParams(params));
     assert.equal(err.code, 'INVALID_ARGUMENT');
     assert.ok(md.includes(`INVALID_ARGUMENT: ${err.message}`), `parameters.md does not quote: ${err.message}`);
   }

@@ -77,3 +77,28 @@ test('field numbers and types of the messages the driver relies on', () => {
   const goPackage: unknown = root.lookup('csi.v1')?.options?.['go_package'] ?? root.nestedArray[0]?.options?.['go_package'];
   assert.equal(goPackage, 'github.com/container-storage-interface/spec/lib/go/csi');
 });
+
+test('ControllerModifyVolume is GA as in upstream CSI v1.12/v1.13: no alpha option on it or its fields', () => {
+  const root = loadCsiRoot();
+  const alpha = (options: Record<string, unknown> | undefined): boolean =>
+    Object.keys(options ?? {}).some((k) => k.includes('alpha_'));
+  const field = (type: string, name: string) => root.lookupType(`csi.v1.${type}`).fields[name];
+  for (const [type, name] of [
+    ['CreateVolumeRequest', 'mutable_parameters'],
+    ['ValidateVolumeCapabilitiesRequest', 'mutable_parameters'],
+    ['ValidateVolumeCapabilitiesResponse.Confirmed', 'mutable_parameters'],
+    ['ControllerModifyVolumeRequest', 'mutable_parameters'],
+  ] as const) {
+    const f = field(type, name);
+    assert.ok(f, `${type}.${name}`);
+    assert.equal(alpha(f.options), false, `${type}.${name} carries an alpha option`);
+  }
+  assert.equal(alpha(root.lookupType('csi.v1.ControllerModifyVolumeRequest').options), false);
+  assert.equal(alpha(root.lookupType('csi.v1.ControllerModifyVolumeResponse').options), false);
+  const method = root.lookupService('csi.v1.Controller').methods['ControllerModifyVolume'];
+  assert.equal(alpha(method?.options), false);
+  const rpcType = root.lookupEnum('csi.v1.ControllerServiceCapability.RPC.Type');
+  assert.equal(alpha(rpcType.valuesOptions?.['MODIFY_VOLUME']), false);
+  // Still alpha upstream: the check would catch the option if it were there.
+  assert.equal(alpha(rpcType.valuesOptions?.['GET_SNAPSHOT']), true);
+});

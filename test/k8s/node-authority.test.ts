@@ -73,7 +73,11 @@ test('node-a cannot move a volume onto its node or relabel it, and cannot write 
   await refused(nodeA.patch(PLURAL.volume, mine, { spec: { deletionRequested: true } }), 403, /only its own finalizer/);
   await refused(nodeA.patch(PLURAL.volume, mine, { metadata: { labels: { [NODE_LABEL]: 'node-b' } } }), 403, /only its own finalizer/);
   await refused(nodeA.patch(PLURAL.volume, mine, { metadata: { finalizers: [FINALIZER, 'example.com/other'] } }), 403, /only its own finalizer/);
+  // ControllerModifyVolume's intent is the controller's too (issue #10): an agent may answer it, never ask.
+  await refused(nodeA.patch(PLURAL.volume, mine, { spec: { mutableParameters: { properties: { compression: 'off' } } } }), 403, /only its own finalizer/);
   assert.equal(await deletionRequested(mine), undefined);
+  assert.equal(((await admin.get(PLURAL.volume, mine)) as { spec: Record<string, unknown> }).spec['mutableParameters'], undefined);
+  await nodeA.patchStatus(PLURAL.volume, mine, { appliedParameters: { properties: {} } });
 });
 
 test('a node agent does its own work: its finalizer, its status, its ZfsNode', async () => {
@@ -102,6 +106,7 @@ test('the controller records intent for any node: deletionRequested on a node-b 
   const id = await volumeOf('node-b');
   await controller.patch(PLURAL.volume, id, { spec: { deletionRequested: true } });
   assert.equal(await deletionRequested(id), true);
+  await controller.patch(PLURAL.volume, id, { spec: { mutableParameters: { properties: { atime: 'off' } } } });
 });
 
 /** A ZfsTransfer from node-a to node-b as the controller writes it (issue #8). */

@@ -4,7 +4,8 @@ import type { ControllerGetCapabilitiesResponse } from '../../grpc/gen/csi/v1/Co
 
 /**
  * What this controller does. No PUBLISH_UNPUBLISH_VOLUME: a dataset is only reachable on its own node, so
- * there is no attach step (the Node service bind-mounts). No MODIFY_VOLUME. No LIST_VOLUMES_PUBLISHED_NODES:
+ * there is no attach step (the Node service bind-mounts). MODIFY_VOLUME: `zfs set` of the mutable parameters
+ * (src/csi/mutable-params.ts). No LIST_VOLUMES_PUBLISHED_NODES:
  * without ControllerPublish the Kubernetes controller has no record of where a volume is published, and the
  * capability would oblige it to say (standalone fills published_node_ids from the mount table anyway).
  * VOLUME_CONDITION is honest: the backend's volumeStates reads the dataset, the pool and the agent's status.
@@ -21,6 +22,7 @@ export const CONTROLLER_CAPABILITIES = [
   'VOLUME_CONDITION',
   'GET_SNAPSHOT',
   'SINGLE_NODE_MULTI_WRITER',
+  'MODIFY_VOLUME',
 ] as const;
 
 export function getCapabilitiesMethod(): MethodSpec<

@@ -1,5 +1,6 @@
 import type { VolumeBackend } from '../../domain/backend.js';
 import type { ContentSource, VolumeParams, VolumeRecord, VolumeSpec } from '../../domain/types.js';
+import { withChange } from '../../domain/volume-change.js';
 import type { CallContext, MethodSpec } from '../../grpc/handler.js';
 import type { CreateVolumeRequest__Output } from '../../grpc/gen/csi/v1/CreateVolumeRequest.js';
 import type { CreateVolumeResponse } from '../../grpc/gen/csi/v1/CreateVolumeResponse.js';
@@ -8,6 +9,7 @@ import { parseCapabilities } from '../capability.js';
 import { alreadyExists, outOfRange, resourceExhausted } from '../errors.js';
 import { requireName } from '../fields.js';
 import { newVolumeId } from '../ids.js';
+import { parseMutableParams } from '../mutable-params.js';
 import { parseParams, sameParams } from '../params.js';
 import { parseCapacityRange, sizeFor, withinRange, type CapacityRange } from '../size.js';
 import { chooseNode, nodeAllowed, requireNodeAllowed } from '../topology.js';
@@ -31,7 +33,8 @@ function parseRequest(req: CreateVolumeRequest__Output): CreateVolumeIntent {
   return {
     name,
     range: parseCapacityRange(req.capacity_range),
-    params: parseParams(req.parameters),
+    // CSI CreateVolume: mutable_parameters take precedence over parameters; the volume is made with both.
+    params: withChange(parseParams(req.parameters), parseMutableParams(req.mutable_parameters)),
     source: parseContentSource(req.volume_content_source),
     topology: req.accessibility_requirements,
   };

@@ -11,15 +11,16 @@ import { getSnapshotMethod } from './get-snapshot.js';
 import { getVolumeMethod } from './get-volume.js';
 import { listSnapshotsMethod } from './list-snapshots.js';
 import { listVolumesMethod } from './list-volumes.js';
+import { modifyVolumeMethod } from './modify-volume.js';
 import { validateVolumeCapabilitiesMethod } from './validate-capabilities.js';
 
 export type { ControllerDeps } from './deps.js';
 export { CONTROLLER_CAPABILITIES } from './capabilities.js';
 
 /**
- * The CSI Controller service (method names as in csi.proto). ControllerPublishVolume,
- * ControllerUnpublishVolume and ControllerModifyVolume are left out on purpose: the adapter answers
- * UNIMPLEMENTED, matching the capabilities we advertise.
+ * The CSI Controller service (method names as in csi.proto). ControllerPublishVolume and
+ * ControllerUnpublishVolume are left out on purpose: the adapter answers UNIMPLEMENTED, matching the
+ * capabilities we advertise.
  */
 export function controllerService(deps: ControllerDeps): ServiceImpl {
   const ctx = resolveDeps(deps);
@@ -27,6 +28,7 @@ export function controllerService(deps: ControllerDeps): ServiceImpl {
     CreateVolume: createVolumeMethod(ctx),
     DeleteVolume: deleteVolumeMethod(ctx),
     ControllerExpandVolume: expandVolumeMethod(ctx),
+    ControllerModifyVolume: modifyVolumeMethod(ctx),
     CreateSnapshot: createSnapshotMethod(ctx),
     DeleteSnapshot: deleteSnapshotMethod(ctx),
     ListVolumes: listVolumesMethod(ctx),

@@ -7,7 +7,9 @@ import { DriverError } from '../../domain/errors.js';
 import { invalidArgument, notFound } from '../errors.js';
 import { requireString } from '../fields.js';
 import { isVolumeId } from '../ids.js';
+import { parseMutableParams } from '../mutable-params.js';
 import { parseParams, sameParams } from '../params.js';
+import { holdsChange, withChange, type VolumeChange } from '../../domain/volume-change.js';
 import type { ControllerContext } from './deps.js';
 
 /** Why the request cannot be confirmed, or undefined when every capability and parameter is served. */
@@ -16,19 +18,21 @@ function refusal(req: ValidateVolumeCapabilitiesRequest__Output, volume: VolumeR
     const reason = unsupportedReason(cap);
     if (reason !== undefined) return reason;
   }
-  if (Object.keys(req.mutable_parameters ?? {}).length > 0) {
-    return 'mutable parameters are not supported (no MODIFY_VOLUME)';
-  }
-  if (Object.keys(req.parameters ?? {}).length === 0) return undefined;
-  let params: VolumeParams;
+  let params: VolumeParams | undefined;
+  let change: VolumeChange;
   try {
-    params = parseParams(req.parameters);
+    params = Object.keys(req.parameters ?? {}).length === 0 ? undefined : parseParams(req.parameters);
+    change = parseMutableParams(req.mutable_parameters);
   } catch (err) {
     if (err instanceof DriverError) return err.message;
     throw err;
   }
-  // A volume only "has" the parameters it was created with (e.g. compression=lz4 is not compression=off).
-  return sameParams(params, volume.params) ? undefined : 'the volume was created with other parameters';
+  // A volume only "has" the values it holds now (e.g. compression=lz4 is not compression=off): what it was
+  // created with, with what ControllerModifyVolume changed since, and the mutable parameters asked here win
+  // over the parameters, as in CreateVolume.
+  if (!holdsChange(volume.params, change)) return 'the volume has other values for its mutable parameters';
+  if (params === undefined) return undefined;
+  return sameParams(withChange(params, change), volume.params) ? undefined : 'the volume was created with other parameters';
 }
 
 /**
@@ -50,7 +54,7 @@ async function validate(
       volume_context: req.volume_context,
       volume_capabilities: req.volume_capabilities,
       parameters: req.parameters,
-      mutable_parameters: {},
+      mutable_parameters: req.mutable_parameters,
     },
     message: '',
   };

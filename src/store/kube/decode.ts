@@ -3,6 +3,7 @@
  * resource or `undefined` (a malformed object is ignored and reported, never trusted).
  */
 import { isErrorCode, type ErrorCode } from '../../domain/errors.js';
+import type { VolumeChange } from '../../domain/volume-change.js';
 import {
   API_VERSION, type Condition, type ContentSourceSpec, type ObjectMeta, type ParentStatus, type ZfsNode,
   type ReplicatedSnapshot, type ReplicationPhase, type TransferPhase, type ZfsReplication, type ZfsSnapshot,
@@ -78,6 +79,16 @@ function decodeSource(v: unknown): ContentSourceSpec | undefined {
   return (kind === 'snapshot' || kind === 'volume') && id ? { kind, id } : undefined;
 }
 
+/** spec.mutableParameters / status.appliedParameters, by shape: the controller checked the values' grammar,
+ * and they reach `zfs` through its argv validators (src/zfs/props.ts) in any case. */
+function decodeChange(v: unknown): VolumeChange | undefined {
+  if (!isObj(v)) return undefined;
+  const properties = stringMap(v['properties'] ?? {});
+  if (properties === undefined) return undefined;
+  const quotaType = oneOf(str(v, 'quotaType'), ['refquota', 'quota'] as const);
+  return defined({ properties, quotaType, thin: bool(v, 'thin') });
+}
+
 export function decodeVolume(v: unknown): ZfsVolume | undefined {
   if (!isObj(v) || v['kind'] !== 'ZfsVolume') return undefined;
   const metadata = decodeMeta(v['metadata']);
@@ -101,6 +112,7 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
     spec: defined({
       csiName, volumeId, nodeName, parentDataset, requestedBytes, properties, quotaType, thin,
       contentSource: decodeSource(s['contentSource']),
+      mutableParameters: decodeChange(s['mutableParameters']),
       deletionRequested: bool(s, 'deletionRequested'),
     }),
     status: defined({
@@ -113,6 +125,7 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
       mountpoint: str(st, 'mountpoint'),
       datasetGuid: str(st, 'datasetGuid'),
       deletion: oneOf(str(st, 'deletion'), ['Destroyed', 'Retired', 'InUse'] as const),
+      appliedParameters: decodeChange(st['appliedParameters']),
       observedGeneration: num(st, 'observedGeneration'),
       conditions: decodeConditions(st['conditions']),
     }),

@@ -9,7 +9,9 @@ import type { VolumeState } from '../../domain/health.js';
 import type {
   CapacityReport, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec,
 } from '../../domain/types.js';
+import type { VolumeChange } from '../../domain/volume-change.js';
 import type { KubeApi } from './api.js';
+import { modifyVolume } from './modify-ops.js';
 import type { ResourceCache } from './cache.js';
 import { KubeBackendError, type KubeOpsContext } from './ops-common.js';
 import {
@@ -135,6 +137,11 @@ export class KubeBackend implements VolumeBackend {
   async expandVolume(id: string, bytes: bigint, signal: AbortSignal): Promise<VolumeRecord> {
     this.guard();
     return volumes.expandVolume(this.ctx, id, bytes, signal);
+  }
+
+  async modifyVolume(id: string, change: VolumeChange, signal: AbortSignal): Promise<VolumeRecord> {
+    this.guard();
+    return modifyVolume(this.ctx, id, change, signal);
   }
 
   async createSnapshot(spec: SnapshotSpec, signal: AbortSignal): Promise<SnapshotRecord> {

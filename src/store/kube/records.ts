@@ -5,6 +5,7 @@
 import type {
   ContentSource, SnapshotRecord, SnapshotSpec, VolumeParams, VolumeRecord, VolumeSpec,
 } from '../../domain/types.js';
+import { NO_CHANGE, withChange } from '../../domain/volume-change.js';
 import { decodeVolume } from './decode.js';
 import {
   API_VERSION, KIND, NODE_LABEL, type ContentSourceSpec, type ZfsSnapshot, type ZfsVolume,
@@ -79,9 +80,14 @@ function fromSource(s: ContentSource | undefined): ContentSourceSpec | undefined
   return s.kind === 'snapshot' ? { kind: 'snapshot', id: s.snapshotId } : { kind: 'volume', id: s.volumeId };
 }
 
+/**
+ * What the volume has now: its creation parameters with what the agent reports it changed since
+ * (status.appliedParameters; a modification still pending in spec is not the volume's yet).
+ */
 function paramsOf(v: ControllerVolume): VolumeParams {
   const base = { properties: { ...v.spec.properties }, quotaType: v.spec.quotaType, thin: v.spec.thin };
-  return v.parentParam === undefined ? base : { ...base, parentDataset: v.parentParam };
+  const created = v.parentParam === undefined ? base : { ...base, parentDataset: v.parentParam };
+  return withChange(created, v.status?.appliedParameters ?? NO_CHANGE);
 }
 
 export function toVolumeRecord(v: ControllerVolume): VolumeRecord {

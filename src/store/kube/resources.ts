@@ -5,6 +5,7 @@
  * JSON numbers lose precision above 2^53.
  */
 import type { ErrorCode } from '../../domain/errors.js';
+import type { VolumeChange } from '../../domain/volume-change.js';
 
 export const GROUP = 'zfs.csi.dev';
 export const VERSION = 'v1alpha1';
@@ -67,6 +68,12 @@ export interface ZfsVolumeSpec {
   readonly properties: Readonly<Record<string, string>>;
   readonly quotaType: 'refquota' | 'quota';
   readonly thin: boolean;
+  /**
+   * What ControllerModifyVolume asked for since creation, merged key by key (a later value wins): these win
+   * over properties/quotaType/thin. Absent = nothing. The agent sets all of it and answers in
+   * status.appliedParameters (docs/kubernetes-mode.md, "Modify").
+   */
+  readonly mutableParameters?: VolumeChange;
   /** CSI DeleteVolume was called: the only thing that lets the agent destroy data (§4 rule 7). */
   readonly deletionRequested?: boolean;
 }
@@ -86,6 +93,8 @@ export interface ZfsVolumeStatus {
    * its snapshots/clones, §3.1; destroyed later by a sweep), InUse (still published: FAILED_PRECONDITION).
    */
   readonly deletion?: DeletionOutcome;
+  /** The spec.mutableParameters ZFS holds now (set at observedGeneration); absent = none. */
+  readonly appliedParameters?: VolumeChange;
   readonly observedGeneration?: number;
   readonly conditions?: readonly Condition[];
 }

@@ -63,6 +63,7 @@ describe('ControllerGetCapabilities', () => {
     assert.deepEqual(new Set(types), new Set([
       'CREATE_DELETE_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_VOLUMES', 'LIST_SNAPSHOTS', 'GET_CAPACITY',
       'CLONE_VOLUME', 'EXPAND_VOLUME', 'GET_VOLUME', 'VOLUME_CONDITION', 'GET_SNAPSHOT', 'SINGLE_NODE_MULTI_WRITER',
+      'MODIFY_VOLUME',
     ]));
     assert.ok(!types.includes('PUBLISH_UNPUBLISH_VOLUME'));
   });

@@ -9,6 +9,7 @@ import type {
   VolumeSpec,
 } from '../../../src/domain/types.js';
 import type { CallContext } from '../../../src/grpc/handler.js';
+import { withChange, type VolumeChange } from '../../../src/domain/volume-change.js';
 
 /** One call the controller made, for "the backend was (not) touched" assertions. */
 export interface Call {
@@ -102,6 +103,14 @@ export class FakeBackend implements VolumeBackend {
     const v = this.volumes.get(id);
     if (!v) throw new Error(`fake: no volume ${id}`);
     const updated = { ...v, capacityBytes: bytes };
+    this.volumes.set(id, updated);
+    return Promise.resolve(updated);
+  }
+  modifyVolume(id: string, change: VolumeChange): Promise<VolumeRecord> {
+    this.log('modifyVolume', id, change);
+    const v = this.volumes.get(id);
+    if (!v) throw new Error(`fake: no volume ${id}`);
+    const updated = { ...v, params: withChange(v.params, change) };
     this.volumes.set(id, updated);
     return Promise.resolve(updated);
   }

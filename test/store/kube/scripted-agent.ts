@@ -5,6 +5,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ErrorCode } from '../../../src/domain/errors.js';
+import { NO_CHANGE, sameChange } from '../../../src/domain/volume-change.js';
 import { KubeApi, type Plural } from '../../../src/store/kube/api.js';
 import { ResourceCache } from '../../../src/store/kube/cache.js';
 import { decodeSnapshot, decodeVolume } from '../../../src/store/kube/decode.js';
@@ -27,6 +28,10 @@ export class ScriptedAgent {
   expand = true;
   /** A terminal failure for expansions instead of growing. */
   expandFailure: { readonly code: ErrorCode; readonly message: string } | undefined;
+  /** Modifications (spec.mutableParameters) are answered (false: the agent never gets to them). */
+  modify = true;
+  /** A terminal failure for modifications instead of applying them. */
+  modifyFailure: { readonly code: ErrorCode; readonly message: string } | undefined;
   private readonly busy = new Set<string>();
   private readonly dirty = new Set<string>();
   private stopped = false;
@@ -133,10 +138,18 @@ export class ScriptedAgent {
       await this.api.patchStatus(PLURAL.volume, v.metadata.name, { ...this.expandFailure, observedGeneration: gen });
       return;
     }
+    const wanted = v.spec.mutableParameters;
+    const modifying = st.phase === 'Ready' && wanted !== undefined && !sameChange(wanted, st.appliedParameters ?? NO_CHANGE);
+    if (modifying && !this.modify) return;
+    if (modifying && this.modifyFailure) {
+      await this.api.patchStatus(PLURAL.volume, v.metadata.name, { ...this.modifyFailure, observedGeneration: gen });
+      return;
+    }
     await this.api.patchStatus(PLURAL.volume, v.metadata.name, {
       phase: 'Ready', code: null, message: null, deletion: null, observedGeneration: gen,
       capacityBytes: v.spec.requestedBytes, usedBytes: '24576',
       dataset: `${v.spec.parentDataset}/${v.spec.volumeId}`, mountpoint: `/var/lib/zfs-csi/mounts/${v.spec.volumeId}`,
+      ...(wanted === undefined ? {} : { appliedParameters: wanted }),
     });
   }
 
