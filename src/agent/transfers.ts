@@ -53,12 +53,22 @@ export interface AgentTransferDeps {
   readonly sweep: (parent: string, signal: AbortSignal) => Promise<void>;
 }
 
+/** How long a received copy counts as a copy while its transfer's Succeeded status is on its way. */
+const ARRIVAL_GRACE_MS = 60_000;
+
 export class AgentTransfers {
   readonly outgoing: ResourceCache<ZfsTransfer>;
   readonly incoming: ResourceCache<ZfsTransfer>;
   readonly #server: TransferServer;
   readonly #runner: TransferRunner;
   readonly #keeper: CopyKeeper;
+  /**
+   * Copies just received here (copy → until when, ms), counted as copies before their transfer reads
+   * Succeeded: the drift scan a receipt starts otherwise races the sender's status write (~30 ms either
+   * way) and reports the copy as drift. A ZfsTransfer named the copy (the receiver authorised it); one
+   * that never reaches Succeeded lets its copy count as drift again after ARRIVAL_GRACE_MS.
+   */
+  readonly #arrived = new Map<string, number>();
   #port: number | undefined;
 
   constructor(private readonly o: AgentTransferOptions, private readonly deps: AgentTransferDeps) {
@@ -76,7 +86,14 @@ export class AgentTransfers {
       zfs: deps.zfs, streams: o.streams, node: deps.node, parents: deps.parents, stallMs: o.stallMs, log: deps.log, tls: o.tls,
       host: o.listen.host, port: o.listen.port,
       authorize: transferAuthority({ api: deps.api, node: deps.node, incoming: this.incoming, writer: incomingWriter }),
-      onReceived: async () => deps.onReceived(),
+      onReceived: async (_dataset, snapshot) => {
+        this.#arrived.set(snapshot, Date.now() + ARRIVAL_GRACE_MS);
+        deps.onReceived();
+      },
+    });
+    // Once Succeeded, the transfer itself accounts for the copy (and deleting it by hand makes it drift).
+    this.incoming.subscribe((_name, t) => {
+      if (t?.status?.phase === 'Succeeded' && t.status.targetSnapshot !== undefined) this.#arrived.delete(t.status.targetSnapshot);
     });
     this.#runner = new TransferRunner({
       api: deps.api, node: deps.node, outgoing: this.outgoing, snapshots: deps.snapshots, provisioner: deps.provisioner,
@@ -117,9 +134,16 @@ export class AgentTransfers {
     await Promise.all([this.incoming.stop(), this.outgoing.stop()]);
   }
 
-  /** Copies this node holds for Succeeded transfers: snapshot ID → `parent/volume@snapshot`. */
+  /** Copies this node holds for Succeeded (or just received) transfers: snapshot ID → `parent/volume@snapshot`. */
   receivedCopies(): ReadonlyMap<string, string> {
-    return copiesIn(this.incoming.list(), this.deps.node);
+    const copies = copiesIn(this.incoming.list(), this.deps.node);
+    const now = Date.now();
+    for (const [copy, until] of this.#arrived) {
+      const id = copy.slice(copy.indexOf('@') + 1);
+      if (until < now) this.#arrived.delete(copy);
+      else copies.set(id, copy);
+    }
+    return copies;
   }
 
   /**

@@ -11,9 +11,13 @@ export interface Lineage {
   readonly snapshots: readonly SnapshotRef[];
   /** Short names of the snapshots that carry the driver's record. */
   readonly recorded: ReadonlySet<string>;
+  /** Each snapshot's referenced bytes by short name: a full stream's size where there is no dry run (zfs-fuse). */
+  readonly referenced: ReadonlyMap<string, bigint>;
 }
 
-const LINEAGE_PROPS = ['type', 'guid', 'createtxg', P.managed, P.kind, P.volumeId, P.replicaOf, P.snapshotId];
+const LINEAGE_PROPS = ['type', 'guid', 'createtxg', 'referenced', P.managed, P.kind, P.volumeId, P.replicaOf, P.snapshotId];
+
+const bytesOf = (value: string | undefined): bigint => (value !== undefined && /^[0-9]{1,20}$/.test(value) ? BigInt(value) : 0n);
 
 /** One `zfs get -d 1` of the dataset; undefined when it does not exist (the caller proves the parent is there). */
 export async function readLineage(zfs: Zfs, dataset: string, signal?: AbortSignal): Promise<Lineage | undefined> {
@@ -35,5 +39,6 @@ export async function readLineage(zfs: Zfs, dataset: string, signal?: AbortSigna
     marks: own.props,
     snapshots: snaps.map(({ info }) => ({ name: short(info.name), guid: info.props.get('guid') ?? '' })),
     recorded: new Set(snaps.filter(({ info }) => info.props.get(P.managed) === 'true').map(({ info }) => short(info.name))),
+    referenced: new Map(snaps.map(({ info }) => [short(info.name), bytesOf(info.props.get('referenced'))])),
   };
 }

@@ -31,8 +31,13 @@ export async function pumpFrames(channel: Channel, into: Writable, onData: (byte
       into.end();
       return;
     }
-    onData(frame.length);
+    let bytes = 0;
+    for (const part of frame) {
+      into.write(part);
+      bytes += part.length;
+    }
+    onData(bytes);
     // Queue up to QUEUE_BYTES so zfs receive always has data while the next frames arrive (channel.ts).
-    if (!into.write(frame) && into.writableLength >= QUEUE_BYTES) await drained(into);
+    if (into.writableLength >= QUEUE_BYTES) await drained(into);
   }
 }

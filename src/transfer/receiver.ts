@@ -72,10 +72,16 @@ export async function receiveTransfer(channel: Channel, peer: string, deps: Rece
 const refuse = (message: string): TransferError => new TransferError('FAILED_PRECONDITION', message);
 
 async function inspect(zfs: Zfs, parent: string, dataset: string, offer: Offer): Promise<Target> {
+  // "Not found" counts only when the parent is there (DESIGN.md §4 rule 6). Both reads at once: a full
+  // transfer needs the parent's, and it saves a process's wait (~15 ms) before the haves go out.
+  const parentThere = zfs.get([parent], ['type'], {}).then((infos) => infos.length > 0, (err: unknown) => {
+    if (isZfsError(err, 'not_found')) return false;
+    throw err;
+  });
+  parentThere.catch(() => undefined); // awaited only when the dataset is absent
   const lineage = await readLineage(zfs, dataset);
   if (lineage === undefined) {
-    // "Not found" counts only when the parent is there (DESIGN.md §4 rule 6).
-    if ((await readLineage(zfs, parent)) === undefined) throw new TransferError('UNAVAILABLE', `parent ${parent} is not there`);
+    if (!(await parentThere)) throw new TransferError('UNAVAILABLE', `parent ${parent} is not there`);
     return { kind: 'absent' };
   }
   const m = lineage.marks;

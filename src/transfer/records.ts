@@ -36,7 +36,12 @@ export function receivedSnapshotProps(offer: Offer, node: string): ZfsProps {
 
 const MANAGED: ZfsProps = { [P.managed]: 'true' };
 
-/** Marks the dataset (unless already the driver's) and the received snapshot; safe to repeat. */
+/**
+ * Marks the dataset (unless already the driver's) and the received snapshot; safe to repeat. Their
+ * records are written at once (zfs-fuse runs one `zfs set` per property, so a full transfer's 15
+ * properties one after another cost ~0.35 s); only the `managed` marks wait until every other property
+ * is there, the dataset's before the snapshot's.
+ */
 export async function writeRecords(
   zfs: Zfs,
   target: { readonly dataset: string; readonly datasetRecorded: boolean; readonly snapshotRecorded: boolean },
@@ -44,15 +49,13 @@ export async function writeRecords(
   node: string,
   signal: AbortSignal,
 ): Promise<void> {
-  if (!target.datasetRecorded) {
-    // canmount=off first: the copy must never mount (OpenZFS received it with -u; zfs-fuse may have mounted it).
-    await zfs.set(target.dataset, { canmount: 'off' }, signal);
-    await zfs.set(target.dataset, replicaProps(offer, node, new Date()), signal);
-    await zfs.set(target.dataset, MANAGED, signal);
-  }
-  if (!target.snapshotRecorded) {
-    const snapshot = `${target.dataset}@${offer.snapshot.id}`;
-    await zfs.set(snapshot, receivedSnapshotProps(offer, node), signal);
-    await zfs.set(snapshot, MANAGED, signal);
-  }
+  const snapshot = `${target.dataset}@${offer.snapshot.id}`;
+  const records: Array<Promise<void>> = [];
+  // canmount=off with the record: the copy must never mount (OpenZFS received it with -u; zfs-fuse may have mounted it).
+  if (!target.datasetRecorded) records.push(zfs.set(target.dataset, { canmount: 'off', ...replicaProps(offer, node, new Date()) }, signal));
+  if (!target.snapshotRecorded) records.push(zfs.set(snapshot, receivedSnapshotProps(offer, node), signal));
+  const failed = (await Promise.allSettled(records)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  if (!target.datasetRecorded) await zfs.set(target.dataset, MANAGED, signal);
+  if (!target.snapshotRecorded) await zfs.set(snapshot, MANAGED, signal);
 }

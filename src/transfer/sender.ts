@@ -52,13 +52,20 @@ export interface SendOutcome {
  * verdict. The end frame goes only after `zfs send` exited 0, so a failed send never reads as complete.
  */
 export async function sendTransfer(deps: SenderDeps, req: SendRequest, onProgress: (p: Progress) => void, signal: AbortSignal): Promise<SendOutcome> {
-  const lineage = await readLineage(deps.zfs, req.dataset, signal);
+  onProgress({ phase: 'connecting', bytes: 0n, estimateBytes: 0n });
+  // The TLS handshake and the lineage read are independent: both at once (each ~10 ms here).
+  const connecting = open(deps.tls, req.peer, signal);
+  connecting.catch(() => undefined); // handled: awaited below, after the lineage (whose failure comes first)
+  const lineage = await readLineage(deps.zfs, req.dataset, signal).catch((err: unknown) => {
+    hangUp(connecting);
+    throw err;
+  });
   const target = lineage?.snapshots.find((s) => s.name === req.snapshot.id);
   if (lineage === undefined || target === undefined || !lineage.recorded.has(req.snapshot.id)) {
+    hangUp(connecting);
     throw new TransferError('NOT_FOUND', `${req.dataset}@${req.snapshot.id} is not a managed snapshot of this node`);
   }
-  onProgress({ phase: 'connecting', bytes: 0n, estimateBytes: 0n });
-  const channel = new Channel(await open(deps.tls, req.peer, signal));
+  const channel = new Channel(await connecting);
   const onAbort = (): void => channel.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -72,7 +79,7 @@ export async function sendTransfer(deps: SenderDeps, req: SendRequest, onProgres
     if (plan.kind === 'diverged') throw new TransferError('FAILED_PRECONDITION', `cannot send to ${req.peer.node}: ${plan.reason}`);
     const base = plan.kind === 'incremental' ? plan.base : undefined;
     const snapshot = `${req.dataset}@${target.name}`;
-    const estimate = plan.kind === 'present' ? 0n : await estimateBytes(deps, snapshot, base && `${req.dataset}@${base.name}`, signal);
+    const estimate = plan.kind === 'present' ? 0n : await estimateBytes(deps, snapshot, base && `${req.dataset}@${base.name}`, lineage.referenced.get(target.name) ?? 0n, signal);
     await channel.writeMessage(encodeMessage({ type: 'start', mode: plan.kind, ...(base ? { base: base.guid } : {}), estimateBytes: estimate }));
     const bytes = plan.kind === 'present' ? 0n : await stream(deps, channel, snapshot, base && `${req.dataset}@${base.name}`, (n) => onProgress({ phase: 'sending', mode: plan.kind, bytes: n, estimateBytes: estimate }), signal);
     onProgress({ phase: 'confirming', mode: plan.kind, bytes, estimateBytes: estimate });
@@ -88,12 +95,16 @@ export async function sendTransfer(deps: SenderDeps, req: SendRequest, onProgres
   }
 }
 
-async function estimateBytes(deps: SenderDeps, snapshot: string, base: string | undefined, signal: AbortSignal): Promise<bigint> {
+async function estimateBytes(deps: SenderDeps, snapshot: string, base: string | undefined, referenced: bigint, signal: AbortSignal): Promise<bigint> {
   const exact = await deps.streams.estimate(snapshot, base, signal);
   if (exact !== undefined || base !== undefined) return exact ?? 0n;
-  // zfs-fuse has no dry run: a full stream is about the snapshot's referenced bytes.
-  const [info] = await deps.zfs.get([snapshot], ['referenced'], {}, signal);
-  return BigInt(info?.props.get('referenced') ?? '0');
+  // zfs-fuse has no dry run: a full stream is about the snapshot's referenced bytes (read with the lineage).
+  return referenced;
+}
+
+/** Closes a connection that is no longer wanted once it is open, without waiting for a slow handshake. */
+function hangUp(connecting: Promise<TLSSocket>): void {
+  void connecting.then((socket) => socket.destroy(), () => undefined);
 }
 
 async function stream(deps: SenderDeps, channel: Channel, snapshot: string, base: string | undefined, onBytes: (total: bigint) => void, signal: AbortSignal): Promise<bigint> {

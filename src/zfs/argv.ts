@@ -33,18 +33,11 @@ export function destroyArgs(name: string, options: { readonly defer?: boolean } 
   return ['destroy', assertName(name)];
 }
 
-/** One `zfs set` with every property (OpenZFS). */
+/** One `zfs set` with every property (OpenZFS; on zfs-fuse, called once per property). */
 export function setArgs(name: string, props: ZfsProps): string[] {
   const pairs = checkedProps(props);
   if (pairs.length === 0) throw new ZfsError('invalid', 'zfs set needs at least one property');
   return ['set', ...pairs.map(([key, value]) => `${key}=${value}`), assertName(name)];
-}
-
-/** One `zfs set` per property, sorted (zfs-fuse takes one property per call). */
-export function setEachArgs(name: string, props: ZfsProps): string[][] {
-  const pairs = checkedProps(props);
-  if (pairs.length === 0) throw new ZfsError('invalid', 'zfs set needs at least one property');
-  return pairs.map(([key, value]) => ['set', `${key}=${value}`, assertName(name)]);
 }
 
 export function mountArgs(dataset: string): string[] {

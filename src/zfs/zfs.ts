@@ -35,7 +35,10 @@ export interface Zfs {
   snapshot(snapshot: string, props: ZfsProps, signal?: AbortSignal): Promise<void>;
   /** `zfs destroy [-d] name`; never -r/-R. */
   destroy(name: string, options: { readonly defer?: boolean }, signal?: AbortSignal): Promise<void>;
-  /** `zfs set` (one call per property where the implementation needs it). */
+  /**
+   * `zfs set` (one call per property where the implementation needs it; those calls run concurrently, so
+   * a caller that needs one property written after another makes two calls).
+   */
   set(name: string, props: ZfsProps, signal?: AbortSignal): Promise<void>;
   mount(dataset: string, signal?: AbortSignal): Promise<void>;
   unmount(dataset: string, signal?: AbortSignal): Promise<void>;

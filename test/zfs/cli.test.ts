@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZfsCli } from '../../src/zfs/cli.js';
 import { ZfsError } from '../../src/zfs/errors.js';
+import type { CommandOutput, CommandRunner } from '../../src/zfs/exec.js';
 import { FakeRunner, type Reply } from './fake-runner.js';
 import { GET_DEPTH_1, ZFS_GET_USAGE, ZPOOL_LIST, ZPOOL_UPGRADE_V } from './fixtures.js';
 
@@ -142,4 +143,63 @@ test('mount/unmount that find the work done are not errors', async () => {
   ]);
   await zfs.mount('tank/a');
   await zfs.unmount('tank/a');
+});
+
+/** Answers the zfs-fuse probe at once and holds every `zfs set` until release() (to see them overlap). */
+class GatedRunner implements CommandRunner {
+  readonly sets: string[] = [];
+  readonly #held: Array<() => void> = [];
+  #finished = 0;
+
+  constructor(private readonly failing?: string) {}
+
+  get finished(): number {
+    return this.#finished;
+  }
+
+  async run(binary: string, args: readonly string[]): Promise<CommandOutput> {
+    if (args[0] === 'version') throw new ZfsError('invalid', 'x', { stderr: "unrecognized command 'version'\n" });
+    if (args[0] === 'upgrade') return { stdout: ZPOOL_UPGRADE_V, stderr: '' };
+    if (args[0] === 'get') throw new ZfsError('invalid', 'x', { stderr: ZFS_GET_USAGE });
+    const line = [binary, ...args].join(' ');
+    this.sets.push(line);
+    // The failing one fails at once; the others wait to be released.
+    if (this.failing !== undefined && line.includes(this.failing)) throw new ZfsError('no_space', `${line}: out of space`, { stderr: 'out of space\n' });
+    await new Promise<void>((resolve) => this.#held.push(resolve));
+    this.#finished++;
+    return { stdout: '', stderr: '' };
+  }
+
+  release(): void {
+    for (const r of this.#held.splice(0)) r();
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('zfs-fuse: the one-property sets of one call run at once, and it returns only when all have ended', async () => {
+  const runner = new GatedRunner();
+  const zfs = new ZfsCli({ runner, busyBudgetMs: 2_000 });
+  await zfs.capabilities();
+  let done = false;
+  const setting = zfs.set('tank/a', { 'x:b': '2', 'x:a': '1', 'x:c': '3' }).then(() => (done = true));
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(runner.sets, ['/sbin/zfs set x:a=1 tank/a', '/sbin/zfs set x:b=2 tank/a', '/sbin/zfs set x:c=3 tank/a'], 'all started, in name order');
+  assert.equal(done, false);
+  runner.release();
+  await setting;
+  assert.equal(runner.finished, 3);
+});
+
+test('zfs-fuse: one failed property fails the call, after the others have ended', async () => {
+  const runner = new GatedRunner('x:b=');
+  const zfs = new ZfsCli({ runner, busyBudgetMs: 2_000 });
+  await zfs.capabilities();
+  let settled = false;
+  const setting = zfs.set('tank/a', { 'x:a': '1', 'x:b': '2', 'x:c': '3' }).finally(() => (settled = true));
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(settled, false, 'the failure waits for the two still running');
+  runner.release();
+  await assert.rejects(setting, (err: unknown) => err instanceof ZfsError && err.kind === 'no_space');
+  assert.equal(runner.finished, 2);
 });

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { Channel, MAX_FRAME_BYTES } from '../../src/transfer/channel.js';
+import { TransferError } from '../../src/transfer/errors.js';
+
+const frame = (data: Buffer): Buffer => {
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(data.length, 0);
+  return Buffer.concat([header, data]);
+};
+
+/** Reads frames until the end frame; their data joined. */
+async function readAll(channel: Channel): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (let f = await channel.readFrame(); f !== null; f = await channel.readFrame()) parts.push(...f);
+  return Buffer.concat(parts);
+}
+
+test('a message and frames cut at every boundary, headers included, read back intact', async () => {
+  const a = randomBytes(3000);
+  const b = randomBytes(5);
+  const wire = Buffer.concat([Buffer.from('{"type":"start"}\n'), frame(a), frame(b), Buffer.alloc(4)]);
+  const socket = new PassThrough();
+  const channel = new Channel(socket);
+  // Uneven pieces, so the newline, both headers and the data straddle chunks.
+  for (let at = 0, step = 1; at < wire.length; at += step, step = (step % 7) + 1) socket.write(wire.subarray(at, at + step));
+  assert.deepEqual(await channel.readMessage(), { type: 'start' });
+  assert.deepEqual(await readAll(channel), Buffer.concat([a, b]));
+});
+
+test('what the writer sends, the reader gets: large data split into frames, then the end', async () => {
+  const socket = new PassThrough({ highWaterMark: 64 * 1024 });
+  const writer = new Channel(socket);
+  const reader = new Channel(socket);
+  const data = randomBytes(2 * MAX_FRAME_BYTES + 12345);
+  const writing = (async () => {
+    await writer.writeMessage('{"n":1}');
+    await writer.writeFrame(data);
+    await writer.writeEnd();
+  })();
+  assert.deepEqual(await reader.readMessage(), { n: 1 });
+  assert.deepEqual(await readAll(reader), data);
+  await writing;
+});
+
+test('a connection that ends inside a frame is an error, never a finished stream', async () => {
+  const socket = new PassThrough();
+  const channel = new Channel(socket);
+  socket.end(frame(randomBytes(100)).subarray(0, 50));
+  await assert.rejects(channel.readFrame(), (err: unknown) => err instanceof TransferError && err.code === 'UNAVAILABLE');
+});
+
+test('a frame longer than the limit is refused before its data is awaited', async () => {
+  const socket = new PassThrough();
+  const channel = new Channel(socket);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
+  socket.write(header);
+  await assert.rejects(channel.readFrame(), (err: unknown) => err instanceof TransferError && err.code === 'INVALID_ARGUMENT');
+});
