@@ -203,3 +203,21 @@ test('zfs-fuse: one failed property fails the call, after the others have ended'
   await assert.rejects(setting, (err: unknown) => err instanceof ZfsError && err.kind === 'no_space');
   assert.equal(runner.finished, 2);
 });
+
+test('zfs-fuse: native properties go one after another in name order, before the user properties run at once', async () => {
+  const runner = new GatedRunner();
+  const zfs = new ZfsCli({ runner, busyBudgetMs: 2_000 });
+  await zfs.capabilities();
+  const setting = zfs.set('tank/a', { refreservation: '2', refquota: '2', 'x:a': '1' });
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(runner.sets, ['/sbin/zfs set refquota=2 tank/a'], 'ZFS checks a reservation against the quota: no overlap, same order as ever');
+  runner.release();
+  for (let i = 0; i < 5; i++) await tick();
+  assert.deepEqual(runner.sets.slice(1), ['/sbin/zfs set refreservation=2 tank/a']);
+  runner.release();
+  for (let i = 0; i < 5; i++) await tick();
+  assert.equal(runner.sets[2], '/sbin/zfs set x:a=1 tank/a');
+  runner.release();
+  await setting;
+  assert.equal(runner.finished, 3);
+});
