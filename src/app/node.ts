@@ -10,7 +10,10 @@ import { LinuxMounter } from '../mount/linux-mounter.js';
 import { Provisioner } from '../provision/provisioner.js';
 import { KubeApi } from '../store/kube/api.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
-import { loadTls } from '../transfer/tls.js';
+import { SignedCertificate } from '../agent/transfer-certificate.js';
+import { CertificatesApi } from '../store/kube/certificates-api.js';
+import { transferSignerName } from '../store/kube/csr.js';
+import { loadTls, type TlsMaterial } from '../transfer/tls.js';
 import { ZfsCli } from '../zfs/cli.js';
 import { ZfsStreams } from '../zfs/stream.js';
 import { localCapacity } from '../metrics/local-sources.js';
@@ -37,9 +40,10 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }), { publishRoots: config.publishRoots });
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
+  const kc = loadKubeConfig(config.kubeconfig);
   const agent = new NodeAgent({
-    ...transferOption(await agentTransfers(config, zfs)),
-    api: new KubeApi(loadKubeConfig(config.kubeconfig)),
+    ...transferOption(await agentTransfers(config, zfs, () => new CertificatesApi(kc), log)),
+    api: new KubeApi(kc),
     zfs, provisioner, log,
     node: config.nodeId,
     parents: config.parents,
@@ -81,11 +85,23 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
 const transferOption = (t: AgentTransferOptions | undefined): { transfers?: AgentTransferOptions } => (t === undefined ? {} : { transfers: t });
 
 /** The node's transfer identity (checked against --node-id now, so a copied certificate fails loudly) and endpoint. */
-async function agentTransfers(config: Config, zfs: ZfsCli): Promise<AgentTransferOptions | undefined> {
+async function agentTransfers(config: Config, zfs: ZfsCli, certs: () => CertificatesApi, log: Logger): Promise<AgentTransferOptions | undefined> {
   const t = config.transfer;
   if (t?.listen === undefined) return undefined;
+  let tls: TlsMaterial;
+  let certificate: SignedCertificate | undefined;
+  if (t.certificates.kind === 'signer') {
+    certificate = new SignedCertificate({
+      api: certs(), node: config.nodeId, signerName: transferSignerName(config.driverName), namespace: eventNamespace(process.env),
+      caConfigMap: t.certificates.caConfigMap, files: t.tls, seconds: t.certificates.seconds, log,
+    });
+    tls = certificate;
+  } else {
+    tls = await loadTls(t.tls, config.nodeId);
+  }
   return {
-    tls: await loadTls(t.tls, config.nodeId),
+    tls,
+    ...(certificate === undefined ? {} : { certificate }),
     streams: new ZfsStreams({ zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s) }),
     listen: t.listen,
     ...(t.advertise === undefined ? {} : { advertise: t.advertise }),
