@@ -100,6 +100,7 @@ export class NodeAgent {
     this.transfers = o.transfers && new AgentTransfers(o.transfers, {
       ...o, snapshots: this.snapshots, sweep: (parent, signal) => this.sweep(parent, signal),
       onReceived: () => { this.capacity.invalidate(); void this.refreshDrift(); },
+      onListening: () => void this.publisher.publish(),
     });
     const volumes = new VolumeReconciler(this.ctx);
     const snapshots = new SnapshotReconciler(this.ctx);

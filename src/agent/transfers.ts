@@ -34,6 +34,11 @@ export interface AgentTransferOptions {
   readonly send?: typeof sendTransfer;
   /** A transfer this node sent ended (the transfer metrics). */
   readonly onFinished?: (t: ZfsTransfer) => void;
+  /**
+   * Signer certificates (transfer-certificate.ts): `tls` is usable only once this resolves, so the endpoint
+   * listens from then on, in the background; volumes never wait for it.
+   */
+  readonly certificate?: { ready(): Promise<void>; stop(): Promise<void> };
 }
 
 export interface AgentTransferDeps {
@@ -51,6 +56,8 @@ export interface AgentTransferDeps {
   readonly onReceived: () => void;
   /** The agent's sweep of retired data (a destroyed copy leaves its dataset empty). */
   readonly sweep: (parent: string, signal: AbortSignal) => Promise<void>;
+  /** The endpoint listens now (later than start() with signer certificates): publish the ZfsNode. */
+  readonly onListening?: () => void;
 }
 
 /** How long a received copy counts as a copy while its transfer's Succeeded status is on its way. */
@@ -59,7 +66,8 @@ const ARRIVAL_GRACE_MS = 60_000;
 export class AgentTransfers {
   readonly outgoing: ResourceCache<ZfsTransfer>;
   readonly incoming: ResourceCache<ZfsTransfer>;
-  readonly #server: TransferServer;
+  readonly #makeServer: () => TransferServer;
+  #server: TransferServer | undefined;
   readonly #runner: TransferRunner;
   readonly #keeper: CopyKeeper;
   /**
@@ -70,6 +78,7 @@ export class AgentTransfers {
    */
   readonly #arrived = new Map<string, number>();
   #port: number | undefined;
+  #starting: Promise<void> | undefined;
 
   constructor(private readonly o: AgentTransferOptions, private readonly deps: AgentTransferDeps) {
     const onError = (err: unknown): void => {
@@ -82,7 +91,8 @@ export class AgentTransfers {
       node: deps.node, parents: deps.parents, incoming: this.incoming, writer: incomingWriter, provisioner: deps.provisioner,
       sweep: deps.sweep, log: deps.log, retryMs: deps.retryMaxMs ?? 30_000,
     });
-    this.#server = new TransferServer({
+    // Made when it listens: signer certificates exist only from then on.
+    this.#makeServer = () => new TransferServer({
       zfs: deps.zfs, streams: o.streams, node: deps.node, parents: deps.parents, stallMs: o.stallMs, log: deps.log, tls: o.tls,
       host: o.listen.host, port: o.listen.port,
       authorize: transferAuthority({ api: deps.api, node: deps.node, incoming: this.incoming, writer: incomingWriter }),
@@ -119,8 +129,18 @@ export class AgentTransfers {
 
   /** Receives at once (a target needs no adoption); sends once the caches are synced. */
   async start(): Promise<void> {
-    if (this.#port !== undefined) return;
+    if (this.#port !== undefined || this.#starting !== undefined) return;
     for (const cache of [this.incoming, this.outgoing]) if (!cache.isSynced) await cache.start();
+    const certificate = this.o.certificate;
+    if (certificate === undefined) return this.#listen();
+    this.#starting = certificate.ready().then(() => this.#listen()).then(
+      () => this.deps.onListening?.(),
+      (err: unknown) => { this.deps.log.warn('transfer endpoint not started', { error: describeError(err).message }); },
+    );
+  }
+
+  async #listen(): Promise<void> {
+    this.#server ??= this.#makeServer();
     this.#port = await this.#server.listen();
     this.deps.log.info('transfer endpoint listening', { host: this.o.listen.host, port: this.#port, advertised: this.endpoint });
     this.#runner.start();
@@ -128,9 +148,11 @@ export class AgentTransfers {
   }
 
   async stop(): Promise<void> {
+    await this.o.certificate?.stop();
+    await this.#starting;
     this.#keeper.stop();
     await this.#runner.stop();
-    await this.#server.close();
+    await this.#server?.close();
     await Promise.all([this.incoming.stop(), this.outgoing.stop()]);
   }
 

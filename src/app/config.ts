@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseSignerConfig, SIGNER_FLAGS, type SignerConfig } from './signer-config.js';
 import { parseTransferConfig, TRANSFER_FLAGS, type TransferConfig } from './transfer-config.js';
 
 export type Mode = 'standalone' | 'controller' | 'node';
@@ -30,6 +31,8 @@ export interface Config {
   readonly metricsAddress: string | undefined;
   /** Node-to-node transfers (standalone and node mode), when configured. */
   readonly transfer: TransferConfig | undefined;
+  /** Controller mode: the transfer certificate signer, when configured. */
+  readonly signer: SignerConfig | undefined;
 }
 
 /** Flag → environment variable; a flag on the command line wins. */
@@ -51,6 +54,7 @@ export const SERVE_FLAGS = {
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig outside a cluster (controller and node modes)' },
   'metrics-address': { env: 'ZFS_CSI_METRICS_ADDRESS', help: 'host:port for /metrics, /healthz, /readyz' },
   ...TRANSFER_FLAGS,
+  ...SIGNER_FLAGS,
 } as const;
 const MULTIPLE: readonly string[] = ['parent', 'publish-root', 'peer'];
 type Flag = keyof typeof SERVE_FLAGS;
@@ -107,6 +111,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const transfer = parseTransferConfig({
     get, mode, nodeId, socketPath, peers: parentList(values['peer'], env[SERVE_FLAGS.peer.env]),
   }, problems);
+  const signer = parseSignerConfig(get, mode, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: mode as Mode,
@@ -126,6 +131,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     leaderElection: leaderElection === 'true',
     metricsAddress: get('metrics-address'),
     transfer,
+    signer,
   };
 }
 

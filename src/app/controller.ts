@@ -10,6 +10,9 @@ import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import { LeaderElector, type LeaderElectorOptions } from '../store/kube/leader.js';
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
 import { ReplicationController } from '../store/kube/replication-controller.js';
+import { CertificatesApi } from '../store/kube/certificates-api.js';
+import { transferSignerName } from '../store/kube/csr.js';
+import { TransferSigner } from '../store/kube/transfer-signer.js';
 import { backendCapacity } from '../metrics/backend-sources.js';
 import { countBy } from '../metrics/sources.js';
 import type { Config } from './config.js';
@@ -23,6 +26,8 @@ export interface ControllerOptions {
   readonly nodeLossIntervalMs?: number;
   /** Leader election timings and identity (tests shorten them; production uses the defaults). */
   readonly leader?: Partial<Pick<LeaderElectorOptions, 'identity' | 'namespace' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>>;
+  /** Between the transfer signer's lists of CSRs; default 2 s. */
+  readonly signerIntervalMs?: number;
 }
 
 /** The Lease the controller replicas compete for: one per driver name (a DNS label). */
@@ -61,6 +66,13 @@ export async function runController(config: Config, log: Logger, options: Contro
   const replication = new ReplicationController({
     api: caches.api, backend, log, mayWrite: () => elector?.isLeader ?? true, eventNamespace: eventNamespace(process.env),
   });
+  // Transfer certificates (docs/replication.md "Certificates"): the leader signs its nodes' CSRs.
+  const signer = config.signer && new TransferSigner({
+    api: new CertificatesApi(kc), log, mayWrite: () => elector?.isLeader ?? true,
+    policy: { signerName: transferSignerName(config.driverName), requester: config.signer.requester },
+    ca: { namespace: eventNamespace(process.env), secret: config.signer.caSecret, configMap: config.signer.caConfigMap },
+    ...(options.signerIntervalMs === undefined ? {} : { intervalMs: options.signerIntervalMs }),
+  });
   const metrics = await createMetrics(config, log);
   metrics?.setSources({
     inventory: async () => backend.ready().then((ok) => (ok ? {
@@ -80,6 +92,7 @@ export async function runController(config: Config, log: Logger, options: Contro
     () => {
       elector?.start();
       monitor.start();
+      signer?.start();
       return replication.start();
     },
     (err: unknown) => log.error('could not start watching custom resources', { error: err instanceof Error ? err.message : String(err) }),
@@ -91,6 +104,7 @@ export async function runController(config: Config, log: Logger, options: Contro
       await started;
       await elector?.stop();
       await monitor.stop();
+      await signer?.stop();
       await replication.stop();
       await caches.stop();
       await http?.close();

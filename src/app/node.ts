@@ -12,7 +12,10 @@ import { Provisioner } from '../provision/provisioner.js';
 import { KubeApi } from '../store/kube/api.js';
 import { loadKubeConfig } from '../store/kube/kubeconfig.js';
 import type { ZfsTransfer } from '../store/kube/resources.js';
-import { loadTls } from '../transfer/tls.js';
+import { SignedCertificate } from '../agent/transfer-certificate.js';
+import { CertificatesApi } from '../store/kube/certificates-api.js';
+import { transferSignerName } from '../store/kube/csr.js';
+import { loadTls, type TlsMaterial } from '../transfer/tls.js';
 import { ZfsCli } from '../zfs/cli.js';
 import { ZfsStreams } from '../zfs/stream.js';
 import { localCapacity } from '../metrics/local-sources.js';
@@ -40,11 +43,12 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }), { publishRoots: config.publishRoots });
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
+  const kc = loadKubeConfig(config.kubeconfig);
   let sent: (() => readonly ZfsTransfer[]) | undefined;
-  const transfers = await agentTransfers(config, zfs, metrics, () => sent?.() ?? []);
+  const transfers = await agentTransfers(config, zfs, { certs: () => new CertificatesApi(kc), log, metrics, sent: () => sent?.() ?? [] });
   const agent = new NodeAgent({
     ...transferOption(transfers),
-    api: new KubeApi(loadKubeConfig(config.kubeconfig)),
+    api: new KubeApi(kc),
     zfs, provisioner, log,
     node: config.nodeId,
     parents: config.parents,
@@ -84,19 +88,41 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   };
 }
 
+interface TransferWiring {
+  readonly certs: () => CertificatesApi;
+  readonly log: Logger;
+  readonly metrics: Metrics | undefined;
+  /** The ZfsTransfers this agent sends (bound once the agent exists). */
+  readonly sent: () => readonly ZfsTransfer[];
+}
+
 const transferOption = (t: AgentTransferOptions | undefined): { transfers?: AgentTransferOptions } => (t === undefined ? {} : { transfers: t });
 
 /**
- * The node's transfer identity (checked against --node-id now, so a copied certificate fails loudly), its
- * endpoint, and the transfer metrics of what it sends (the same series as standalone mode's).
+ * The node's transfer identity (checked against --node-id now, so a copied certificate fails loudly; or
+ * asked of the controller's signer), its endpoint, and the transfer metrics of what it sends (the same
+ * series as standalone mode's).
  */
-async function agentTransfers(config: Config, zfs: ZfsCli, metrics: Metrics | undefined, sent: () => readonly ZfsTransfer[]): Promise<AgentTransferOptions | undefined> {
+async function agentTransfers(config: Config, zfs: ZfsCli, w: TransferWiring): Promise<AgentTransferOptions | undefined> {
   const t = config.transfer;
   if (t?.listen === undefined) return undefined;
-  const observe = metrics && new (await import('../metrics/transfers.js')).TransferMetrics(metrics.registry, () => runningTransfers(sent())).observe;
+  let tls: TlsMaterial;
+  let certificate: SignedCertificate | undefined;
+  if (t.certificates.kind === 'signer') {
+    certificate = new SignedCertificate({
+      api: w.certs(), node: config.nodeId, signerName: transferSignerName(config.driverName), namespace: eventNamespace(process.env),
+      caConfigMap: t.certificates.caConfigMap, files: t.tls, seconds: t.certificates.seconds, log: w.log,
+    });
+    tls = certificate;
+  } else {
+    tls = await loadTls(t.tls, config.nodeId);
+  }
+  const metrics = w.metrics;
+  const observe = metrics && new (await import('../metrics/transfers.js')).TransferMetrics(metrics.registry, () => runningTransfers(w.sent())).observe;
   return {
+    tls,
+    ...(certificate === undefined ? {} : { certificate }),
     ...(observe === undefined ? {} : { onFinished: (x: ZfsTransfer) => observe(transferStatusOf(x)) }),
-    tls: await loadTls(t.tls, config.nodeId),
     streams: new ZfsStreams({ zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s) }),
     listen: t.listen,
     ...(t.advertise === undefined ? {} : { advertise: t.advertise }),

@@ -11,12 +11,19 @@ export interface TransferConfig {
   readonly advertise: string | undefined;
   /** node ID → address. The only nodes this one sends to or accepts streams from. */
   readonly peers: ReadonlyMap<string, HostPort>;
+  /** Fixed files (made by hand), or node mode's signer: then the agent writes them itself. */
   readonly tls: TlsFiles;
+  readonly certificates: CertificateSource;
   /** Unix socket of the admin API that `zfs-csi ctl transfer` talks to. */
   readonly adminSocket: string;
   /** A stream that moves no byte for this long is aborted (and leaves nothing behind). */
   readonly stallSeconds: number;
 }
+
+/** Where the node's certificate comes from (docs/replication.md "Certificates"). */
+export type CertificateSource =
+  | { readonly kind: 'files' }
+  | { readonly kind: 'signer'; readonly caConfigMap: string; readonly seconds: number };
 
 export const TRANSFER_FLAGS = {
   'transfer-listen': { env: 'ZFS_CSI_TRANSFER_LISTEN', help: 'host:port of this node\'s transfer endpoint (mutual TLS; docs/replication.md)' },
@@ -25,6 +32,9 @@ export const TRANSFER_FLAGS = {
   'tls-cert': { env: 'ZFS_CSI_TLS_CERT', help: 'transfer certificate of this node (CN = --node-id)' },
   'tls-key': { env: 'ZFS_CSI_TLS_KEY', help: 'its private key' },
   'tls-ca': { env: 'ZFS_CSI_TLS_CA', help: 'the transfer CA every peer\'s certificate must chain to' },
+  'transfer-certificates': { env: 'ZFS_CSI_TRANSFER_CERTIFICATES', help: 'files | signer: node mode may ask the controller\'s signer by CertificateSigningRequest and keep key, certificate and CA in the --tls-* files (default files)' },
+  'transfer-ca-configmap': { env: 'ZFS_CSI_TRANSFER_CA_CONFIGMAP', help: 'signer: ConfigMap (in POD_NAMESPACE) where the controller publishes the transfer CA as ca.crt' },
+  'transfer-cert-seconds': { env: 'ZFS_CSI_TRANSFER_CERT_SECONDS', help: 'signer: certificate lifetime to ask for, 600–2592000 (default 86400; renewed at 2/3)' },
   'admin-endpoint': { env: 'ZFS_CSI_ADMIN_ENDPOINT', help: 'unix socket for `ctl transfer` (default: admin.sock beside the CSI socket)' },
   'transfer-stall-timeout': { env: 'ZFS_CSI_TRANSFER_STALL_TIMEOUT', help: 'seconds without progress before a transfer is aborted (default 60)' },
 } as const;
@@ -68,10 +78,27 @@ export function parseTransferConfig(input: TransferInput, problems: string[]): T
       if (address) peers.set(node, address);
     }
   }
+  const certificates = certificateSource(input, problems);
   const adminSocket = adminSocketOf(get('admin-endpoint'), input.socketPath, problems);
   const stallSeconds = Number(get('transfer-stall-timeout') ?? '60');
   if (!Number.isInteger(stallSeconds) || stallSeconds < 1) problems.push('--transfer-stall-timeout must be a whole number of seconds ≥ 1');
-  return { listen, advertise, peers, tls, adminSocket, stallSeconds };
+  return { listen, advertise, peers, tls, certificates, adminSocket, stallSeconds };
+}
+
+/** Signer certificates need the API server: node mode only, with the ConfigMap the CA is published in. */
+function certificateSource(input: TransferInput, problems: string[]): CertificateSource {
+  const kind = input.get('transfer-certificates') ?? 'files';
+  if (kind === 'files') return { kind };
+  if (kind !== 'signer') {
+    problems.push(`--transfer-certificates must be files or signer (got ${JSON.stringify(kind)})`);
+    return { kind: 'files' };
+  }
+  if (input.mode !== 'node') problems.push('--transfer-certificates signer is for node mode (it asks the Kubernetes API); standalone uses files');
+  const caConfigMap = input.get('transfer-ca-configmap') ?? '';
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(caConfigMap)) problems.push('--transfer-certificates signer needs --transfer-ca-configmap, the ConfigMap the controller publishes the CA in');
+  const seconds = Number(input.get('transfer-cert-seconds') ?? '86400');
+  if (!Number.isInteger(seconds) || seconds < 600 || seconds > 2_592_000) problems.push('--transfer-cert-seconds must be a whole number from 600 to 2592000');
+  return { kind, caConfigMap, seconds };
 }
 
 /**

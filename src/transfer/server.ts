@@ -24,12 +24,15 @@ export class TransferServer {
   readonly #server: Server;
   readonly #busy = new Set<string>();
   readonly #open = new Set<TLSSocket>();
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: TransferServerOptions) {
     if (options.peers === undefined && options.authorize === undefined) throw new Error('a transfer server needs a peer list or an authorize hook');
     this.#server = createServer({ ...serverOptions(options.tls), allowHalfOpen: false }, (socket) => this.#accept(socket));
     // A peer with a wrong certificate fails the handshake; the server itself goes on.
     this.#server.on('tlsClientError', (err) => options.log.warn('transfer connection refused in the TLS handshake', { error: err.message }));
+    // A renewed certificate serves new connections at once; open ones keep the one they shook hands with.
+    this.#unsubscribe = options.tls.subscribe?.(() => this.#server.setSecureContext(serverOptions(options.tls)));
   }
 
   async listen(): Promise<number> {
@@ -44,6 +47,7 @@ export class TransferServer {
   }
 
   async close(): Promise<void> {
+    this.#unsubscribe?.();
     for (const socket of this.#open) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }

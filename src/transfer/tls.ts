@@ -20,6 +20,11 @@ export interface TlsMaterial {
   readonly ca: Buffer;
   /** The CN of this node's own certificate. */
   readonly identity: string;
+  /**
+   * Material that is renewed (signer certificates) tells its users here; the fields then read the newest.
+   * Fixed files never change and have no subscribe.
+   */
+  readonly subscribe?: (onChange: () => void) => () => void;
 }
 
 /** Reads the files and checks that the certificate names this node (a copied certificate is a misconfiguration). */

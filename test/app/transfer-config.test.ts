@@ -69,3 +69,26 @@ test('node mode: no --peer list, no admin socket, and an address peers can dial'
   const bad = problems([...NODE, '--transfer-listen', '0.0.0.0:7443', '--transfer-advertise', '$(POD_IP):7443']);
   assert.ok(bad.some((p) => /--transfer-advertise must be HOST:PORT/.test(p)), JSON.stringify(bad));
 });
+
+const said = (argv: readonly string[]): string => problems(argv).join('\n');
+
+test('signer certificates: node mode with the CA ConfigMap; files stay the default', () => {
+  const listen = ['--transfer-listen', '0.0.0.0:7443', '--transfer-advertise', '10.0.0.1:7443'];
+  assert.deepEqual(parseServeConfig([...NODE, ...listen], {}).transfer?.certificates, { kind: 'files' });
+  const t = parseServeConfig([...NODE, ...listen, '--transfer-certificates', 'signer', '--transfer-ca-configmap', 'zfs-csi-transfer-ca'], {}).transfer;
+  assert.deepEqual(t?.certificates, { kind: 'signer', caConfigMap: 'zfs-csi-transfer-ca', seconds: 86400 });
+  const found = said([...NODE, ...listen, '--transfer-certificates', 'signer', '--transfer-cert-seconds', '60']);
+  assert.match(found, /needs --transfer-ca-configmap/);
+  assert.match(found, /--transfer-cert-seconds must be a whole number from 600 to 2592000/);
+  assert.match(said([...NODE, ...listen, '--transfer-certificates', 'acme']), /--transfer-certificates must be files or signer/);
+  assert.match(said([...BASE, ...TLS, '--transfer-certificates', 'signer', '--transfer-ca-configmap', 'x']), /signer is for node mode/);
+});
+
+test('the controller\'s signer: a ServiceAccount requester, the CA Secret and ConfigMap; other modes refuse it', () => {
+  const signer = ['--transfer-signer-requester', 'system:serviceaccount:zfs-system:zfs-csi-node', '--transfer-ca-secret', 'ca', '--transfer-ca-configmap', 'ca'];
+  assert.deepEqual(parseServeConfig(['--mode', 'controller', ...signer], {}).signer,
+    { requester: 'system:serviceaccount:zfs-system:zfs-csi-node', caSecret: 'ca', caConfigMap: 'ca' });
+  assert.equal(parseServeConfig(['--mode', 'controller'], {}).signer, undefined);
+  assert.match(said(['--mode', 'controller', '--transfer-signer-requester', 'kubernetes-admin', '--transfer-ca-secret', 'ca']), /system:serviceaccount:NAMESPACE:NAME[\s\S]*needs --transfer-ca-configmap/);
+  assert.match(said([...NODE, ...signer]), /are for controller mode/);
+});

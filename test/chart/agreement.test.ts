@@ -83,8 +83,26 @@ test('the node plugin configuration parses into what the values ask for', () => 
   assert.equal(config.transfer?.advertise, `${POD_IP}:${String(transfer['port'])}`, 'peers dial the pod IP');
   assert.equal(config.transfer?.stallSeconds, transfer['stallTimeoutSeconds']);
   assert.deepEqual(config.transfer?.peers, new Map(), 'no --peer list: ZfsTransfers name the peers');
+  // Every branch renders, so this is the signer alternative (the hostPath one only drops its env).
+  assert.deepEqual(config.transfer?.certificates, { kind: 'signer', caConfigMap: 'zfs-csi-transfer-ca', seconds: transfer['certificateSeconds'] });
+  assert.equal(transfer['certificates'], 'hostPath', 'signer certificates are opt-in');
   assert.equal(config.driverName, values['driverName']);
   assert.equal(config.metricsAddress, `:${String(asObj(values['metrics'], 'metrics')['port'])}`);
+});
+
+test('the controller signs for the node ServiceAccount the chart binds, and both sides name the same CA ConfigMap', () => {
+  const { config } = driverConfig('controller-deployment.yaml', 'Deployment');
+  const nodeConfig = driverConfig('node-daemonset.yaml', 'DaemonSet').config;
+  const binding = renderTemplate('rbac-node.yaml').find((d) => d['kind'] === 'ClusterRoleBinding');
+  const subject = asObj(asArray(binding?.['subjects'])[0], 'subject');
+  assert.equal(config.signer?.requester, `system:serviceaccount:${String(subject['namespace'])}:${String(subject['name'])}`);
+  const ca = renderTemplate('transfer-ca.yaml').map((d) => [d['kind'], asObj(d['metadata'], 'metadata')['name']]);
+  assert.deepEqual(ca, [['Secret', config.signer?.caSecret], ['ConfigMap', config.signer?.caConfigMap]]);
+  assert.equal(nodeConfig.transfer?.certificates.kind === 'signer' ? nodeConfig.transfer.certificates.caConfigMap : '', config.signer?.caConfigMap);
+  const secret = renderTemplate('transfer-ca.yaml')[0] ?? {};
+  assert.equal(secret['data'], undefined, 'the chart never carries the CA key: the controller makes it');
+  assert.equal(asObj(asObj(secret['metadata'], 'metadata')['annotations'], 'annotations')['helm.sh/resource-policy'], 'keep');
+  assert.match(read(CHART, 'templates', 'transfer-ca.yaml'), /^\{\{- \$t := \.Values\.node\.transfer \}\}\n\{\{- if and \$t\.enabled \(eq \$t\.certificates "signer"\) \}\}\n/);
 });
 
 test('the chroot alternative gives the chroot prefix, and hostPID only for nsenter', () => {
@@ -147,7 +165,9 @@ test('host paths are only the kubelet dir, plugin dirs, mount root, /dev (and / 
   assert.equal(propagation('/var/lib/zfs-csi/mounts'), 'Bidirectional');
   assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /\{\{- if \$chroot \}\}\n\s+- name: host-root\n\s+hostPath:\n\s+path: \/\n/);
   // The node's own transfer key, read-only, and only when transfers are on.
-  assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /\{\{- if \$n\.transfer\.enabled \}\}\n\s+- name: transfer-tls\n\s+hostPath:\n\s+path: \{\{ \$n\.transfer\.tlsHostPath \}\}\n/);
+  // hostPath certificates: the node's own key, read-only; signer: a memory-backed volume the agent writes.
+  assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /\{\{- if \$n\.transfer\.enabled \}\}\n\s+- name: transfer-tls\n\s+\{\{- if \$signer \}\}\n(\s+#.*\n)*\s+emptyDir:\n\s+medium: Memory\n\s+sizeLimit: 1Mi\n\s+\{\{- else \}\}\n\s+hostPath:\n\s+path: \{\{ \$n\.transfer\.tlsHostPath \}\}\n/);
+  assert.match(read(CHART, 'templates', 'node-daemonset.yaml'), /mountPath: \/etc\/zfs-csi\/transfer\n\s+\{\{- if not \$signer \}\}\n\s+readOnly: true\n\s+\{\{- end \}\}/);
   const tlsMount = driver.volumeMounts.find((m) => m['name'] === 'transfer-tls');
   assert.equal(tlsMount?.['readOnly'], true);
   const { config } = driverConfig('node-daemonset.yaml', 'DaemonSet');

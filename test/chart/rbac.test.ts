@@ -7,13 +7,16 @@ import { test } from 'node:test';
 import { GROUP, PLURAL } from '../../src/store/kube/resources.js';
 import { asArray, asObj, CHART, read, renderTemplate, type Obj } from './chart.js';
 
-interface Rule { readonly apiGroups: string[]; readonly resources: string[]; readonly verbs: string[] }
+interface Rule { readonly apiGroups: string[]; readonly resources: string[]; readonly verbs: string[]; readonly resourceNames: string[] }
 
 function rules(template: string, kind: string): Rule[] {
   return renderTemplate(template).filter((d) => d['kind'] === kind).flatMap((d) =>
     asArray(d['rules']).map((r) => {
       const o = asObj(r, 'rule');
-      return { apiGroups: asArray(o['apiGroups']).map(String), resources: asArray(o['resources']).map(String), verbs: asArray(o['verbs']).map(String) };
+      return {
+        apiGroups: asArray(o['apiGroups']).map(String), resources: asArray(o['resources']).map(String), verbs: asArray(o['verbs']).map(String),
+        resourceNames: asArray(o['resourceNames'] ?? []).map(String),
+      };
     }));
 }
 
@@ -24,15 +27,18 @@ function verbs(rs: readonly Rule[], group: string, resource: string): Set<string
 
 const ALL = (): Rule[] => [
   ...rules('rbac-controller.yaml', 'ClusterRole'), ...rules('rbac-controller.yaml', 'Role'),
-  ...rules('rbac-node.yaml', 'ClusterRole'),
+  ...rules('rbac-node.yaml', 'ClusterRole'), ...rules('rbac-node.yaml', 'Role'),
 ];
 
-test('no rule has a wildcard, a resourceName-less escalation verb, or touches secrets', () => {
+const CA = 'zfs-csi-transfer-ca';
+
+test('no rule has a wildcard, a resourceName-less escalation verb, or touches secrets but the transfer CA', () => {
   const all = ALL();
   assert.ok(all.length > 10);
   for (const r of all) {
     for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field.some((x) => x.includes('*')), JSON.stringify(r));
-    assert.ok(!r.resources.includes('secrets'), JSON.stringify(r));
+    // The one Secret: the controller's transfer CA, by name (signer certificates, transfer-ca.yaml).
+    if (r.resources.includes('secrets')) assert.deepEqual([r.resourceNames, r.verbs], [[CA], ['get', 'patch']], JSON.stringify(r));
     assert.ok(!r.verbs.some((v) => ['escalate', 'bind', 'impersonate'].includes(v)), JSON.stringify(r));
     assert.ok(!r.resources.some((x) => ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings', 'serviceaccounts/token'].includes(x)));
   }
@@ -107,8 +113,33 @@ test('the node agent reads and patches its resources, writes its ZfsNode, create
   assert.deepEqual(granted(GROUP, PLURAL.node), ['create', 'get', 'list', 'patch', 'watch']);
   assert.deepEqual(granted(GROUP, `${PLURAL.node}/status`), ['get', 'patch']);
   assert.deepEqual(granted('', 'events'), ['create']);
-  const other = node.filter((r) => !r.apiGroups.includes(GROUP) && !r.resources.includes('events'));
+  // Signer certificates: ask for one's own certificate and read the answer; nothing else on CSRs.
+  assert.deepEqual(granted('certificates.k8s.io', 'certificatesigningrequests'), ['create', 'get']);
+  const other = node.filter((r) => !r.apiGroups.includes(GROUP) && !r.resources.includes('events') && !r.apiGroups.includes('certificates.k8s.io'));
   assert.deepEqual(other, []);
+  const ns = rules('rbac-node.yaml', 'Role');
+  assert.deepEqual(ns, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: [CA] }], 'only the CA ConfigMap, by name');
+});
+
+test('the transfer signer: CSRs read, approval and status written, approve/sign only on its own signer, CA by name', () => {
+  const cluster = rules('rbac-controller.yaml', 'ClusterRole');
+  const csr = 'certificatesigningrequests';
+  assert.deepEqual([...verbs(cluster, 'certificates.k8s.io', csr)].sort(), ['get', 'list', 'watch'], 'never creates or deletes CSRs');
+  assert.deepEqual([...verbs(cluster, 'certificates.k8s.io', `${csr}/approval`)], ['update']);
+  assert.deepEqual([...verbs(cluster, 'certificates.k8s.io', `${csr}/status`)], ['patch']);
+  const signers = cluster.filter((r) => r.resources.includes('signers'));
+  assert.deepEqual(signers, [{ apiGroups: ['certificates.k8s.io'], resources: ['signers'], verbs: ['approve', 'sign'], resourceNames: ['zfs.csi.dev/transfer'] }]);
+  const ns = rules('rbac-controller.yaml', 'Role').filter((r) => r.resources.includes('configmaps') || r.resources.includes('secrets'));
+  assert.deepEqual(ns, [{ apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'patch'], resourceNames: [CA] }]);
+  // The masking renderer keeps every branch: these rules must sit inside the signer switch.
+  for (const t of ['rbac-controller.yaml', 'rbac-node.yaml']) {
+    const text = read(CHART, 'templates', t);
+    for (const m of text.matchAll(/certificates\.k8s\.io|resourceNames/g)) {
+      const before = text.slice(0, m.index);
+      const opened = before.lastIndexOf('{{- if and $t.enabled (eq $t.certificates "signer") }}') + before.lastIndexOf('{{- if $signer }}') + 1;
+      assert.ok(opened > before.lastIndexOf('{{- end }}'), `${t}: ${m[0]} outside the signer switch`);
+    }
+  }
 });
 
 test('bindings tie each role to its own ServiceAccount in the release namespace', () => {

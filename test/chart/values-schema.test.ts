@@ -55,6 +55,8 @@ const BAD: readonly [string, Obj][] = [
   ['a parent that is a pool, not a dataset below it', { node: { parents: ['tank'] } }],
   ['a bad log level', { logLevel: 'verbose' }],
   ['a bad host access mode', { node: { hostAccess: 'ssh' } }],
+  ['an unknown certificate source', { node: { transfer: { certificates: 'certManager' } } }],
+  ['a certificate lifetime below the API server\'s 600 s floor', { node: { transfer: { certificateSeconds: 60 } } }],
   ['a bad reclaim policy', { storageClasses: [{ name: 'zfs', reclaimPolicy: 'Recycle' }] }],
   ['a bad binding mode', { storageClasses: [{ name: 'zfs', volumeBindingMode: 'Later' }] }],
   ['parentDataset as a free parameter', { storageClasses: [{ name: 'zfs', parameters: { parentDataset: 'tank/x' } }] }],

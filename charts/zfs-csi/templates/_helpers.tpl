@@ -41,6 +41,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-node" (include "zfs-csi.fullname" .)) .Values.serviceAccount.node.name -}}
 {{- end -}}
 
+{{/* The transfer signer's CA Secret and CA bundle ConfigMap (one name, two kinds). */}}
+{{- define "zfs-csi.transferCa" -}}
+{{- printf "%s-transfer-ca" (include "zfs-csi.fullname" .) -}}
+{{- end -}}
+
+{{/* The signerName of transfer certificates (src/store/kube/csr.ts transferSignerName). */}}
+{{- define "zfs-csi.transferSigner" -}}
+{{- printf "%s/transfer" .Values.driverName -}}
+{{- end -}}
+
 {{/* A pinned image reference; call with an image values object. */}}
 {{- define "zfs-csi.image" -}}
 {{- printf "%s:%s" .repository .tag -}}

@@ -18,7 +18,7 @@ export class KubeError extends DriverError {
 }
 
 /** 409 on create means the name is taken; on update it is a stale resourceVersion (retry: ABORTED). */
-function toKubeError(err: unknown, what: string, onConflict: ErrorCode = 'ABORTED'): KubeError {
+export function toKubeError(err: unknown, what: string, onConflict: ErrorCode = 'ABORTED'): KubeError {
   if (err instanceof KubeError) return err;
   if (err instanceof ApiException) {
     const status = typeof err.code === 'number' ? err.code : undefined;

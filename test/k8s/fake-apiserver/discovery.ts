@@ -15,8 +15,8 @@ export function discoveryDocument(registry: ResourceRegistry, root: 'api' | 'api
   const resources: JsonObject[] = [];
   for (const t of types) {
     resources.push({ name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: VERBS });
-    if (t.statusSubresource) {
-      resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+    for (const sub of t.subresources) {
+      resources.push({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersion, resources };

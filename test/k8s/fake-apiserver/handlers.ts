@@ -2,11 +2,14 @@
  * The verbs on one resource (everything but watch, which streams): create, get, list, replace, patch,
  * status get/replace/patch and delete, with a real API server's status codes and error bodies.
  */
+import { checkSignerPermission, csrOnCreate, csrSubresourceUpdate } from './csr.js';
+import type { UserInfo } from './identity.js';
 import { isObject, parseJson, stringAt, type Json, type JsonObject } from './json.js';
 import { listObjects } from './list.js';
 import { metadataOf } from './object-rules.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import type { ResourceType } from './resources.js';
+import type { RbacAuthorizer } from './rbac.js';
 import type { Route } from './routes.js';
 import { parseFieldSelector, parseLabelSelector, type Selector } from './selectors.js';
 import { badRequest, methodNotAllowed, unsupportedMediaType, invalid } from './status.js';
@@ -20,6 +23,9 @@ export interface ApiRequest {
   readonly body: string;
   /** Validating admission for this request's writes (none: everything is admitted). */
   readonly admit?: Admit | undefined;
+  /** Who asks, and the RBAC in force: CSRs record the requester and check signer permissions. */
+  readonly user?: UserInfo | undefined;
+  readonly rbac?: RbacAuthorizer | undefined;
 }
 
 export interface ApiResponse {
@@ -104,14 +110,31 @@ function collectionVerb(store: ObjectStore, req: ApiRequest): ApiResponse {
     if (type.namespaced && bodyNs !== undefined && bodyNs !== '' && bodyNs !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
-    return { status: 201, body: store.create(type, namespace, obj, req.admit) };
+    const body = type.strategy === 'csr' && req.user !== undefined ? csrOnCreate(obj, req.user) : obj;
+    return { status: 201, body: store.create(type, namespace, body, req.admit) };
   }
   throw methodNotAllowed(req.method);
 }
 
+/** PUT/PATCH of a CSR's approval or status: the signer permission, then the strategy's split. */
+function csrWrite(store: ObjectStore, req: ApiRequest & { route: { kind: 'item' } }, incoming: JsonObject): ApiResponse {
+  const { type, namespace, name, subresource } = req.route;
+  const old = store.get(type, namespace, name);
+  if (req.user !== undefined) checkSignerPermission(req.rbac, req.user, subresource === 'approval' ? 'approve' : 'sign', old);
+  const next = csrSubresourceUpdate(old, incoming, subresource === 'approval' ? 'approval' : 'status');
+  const wanted = stringAt(metadataOf(incoming), 'resourceVersion');
+  if (wanted !== undefined && wanted !== '') metadataOf(next)['resourceVersion'] = wanted;
+  return { status: 200, body: store.update(type, namespace, name, next, { status: true, requireResourceVersion: false, admit: req.admit }) };
+}
+
 function itemVerb(store: ObjectStore, req: ApiRequest & { route: { kind: 'item' } }): ApiResponse {
   const { type, namespace, name, subresource } = req.route;
-  const status = subresource === 'status';
+  const status = subresource !== undefined;
+  if (type.strategy === 'csr' && subresource !== undefined && (req.method === 'PUT' || req.method === 'PATCH')) {
+    const incoming = req.method === 'PUT' ? objectBody(req.body) : applyPatch(type, store.get(type, namespace, name), req.contentType, req.body);
+    if (req.method === 'PUT') checkUrlName(req, incoming);
+    return csrWrite(store, req, incoming);
+  }
   switch (req.method) {
     case 'GET':
       return { status: 200, body: store.get(type, namespace, name) };

@@ -116,7 +116,8 @@ async function serve(deps: HandlerDeps, req: IncomingMessage, res: ServerRespons
       return;
     }
     const contentType = req.headers['content-type'] ?? 'application/json';
-    const answer = handleApiRequest(deps.store, { method, route, query: url.searchParams, contentType, body, admit: admitFor(deps.crdRules(), deps.admission(), user, route) });
+    const admit = admitFor(deps.crdRules(), deps.admission(), user, route);
+    const answer = handleApiRequest(deps.store, { method, route, query: url.searchParams, contentType, body, admit, user, rbac: deps.rbac() });
     log(answer.status);
     send(res, answer.status, answer.body);
   } catch (err) {

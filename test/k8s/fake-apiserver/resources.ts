@@ -3,6 +3,8 @@
  * subresource enabled; the built-in kinds (core `events`, `coordination.k8s.io/v1` `leases`) get the
  * flags their real registries have, as far as the driver can tell them apart.
  */
+import { CSR_RESOURCE } from './csr.js';
+
 export interface ResourceTypeSpec {
   readonly group: string; // '' for the core group
   readonly version: string;
@@ -22,10 +24,17 @@ export interface ResourceTypeSpec {
    * `selectableFields`; unset means any dotted path is accepted.
    */
   readonly selectableFields?: readonly string[];
+  /** Subresources besides the main one; default `status` when statusSubresource (CSRs add `approval`). */
+  readonly subresources?: readonly Subresource[];
+  /** A built-in registry strategy beyond the generic one (csr.ts). */
+  readonly strategy?: 'csr';
 }
 
-export interface ResourceType extends Required<Omit<ResourceTypeSpec, 'selectableFields'>> {
+export type Subresource = 'status' | 'approval';
+
+export interface ResourceType extends Required<Omit<ResourceTypeSpec, 'selectableFields' | 'strategy'>> {
   readonly selectableFields: readonly string[] | undefined;
+  readonly strategy: 'csr' | undefined;
   readonly apiVersion: string;
   readonly key: string;
 }
@@ -55,6 +64,10 @@ const builtin = { namespaced: true, statusSubresource: false, requireResourceVer
 export const BUILTIN_RESOURCES: readonly ResourceTypeSpec[] = [
   { group: '', version: 'v1', plural: 'events', kind: 'Event', ...builtin },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', ...builtin },
+  // The transfer signer (docs/replication.md): its CA Secret, the CA bundle ConfigMap, the nodes' CSRs.
+  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', ...builtin },
+  { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', ...builtin },
+  CSR_RESOURCE,
 ];
 
 export function resolveType(spec: ResourceTypeSpec): ResourceType {
@@ -70,6 +83,8 @@ export function resolveType(spec: ResourceTypeSpec): ResourceType {
     tracksGeneration: spec.tracksGeneration ?? true,
     strategicMerge: spec.strategicMerge ?? false,
     selectableFields: spec.selectableFields,
+    subresources: spec.subresources ?? ((spec.statusSubresource ?? true) ? ['status'] : []),
+    strategy: spec.strategy,
     apiVersion,
     key: `${apiVersion}/${spec.plural}`,
   };

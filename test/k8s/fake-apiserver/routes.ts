@@ -4,7 +4,7 @@
  *   /apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}[/status]]
  * plus the discovery documents (/api, /apis, /api/v1, /apis/{group}/{version}).
  */
-import type { ResourceRegistry, ResourceType } from './resources.js';
+import type { ResourceRegistry, ResourceType, Subresource } from './resources.js';
 import { pathNotFound } from './status.js';
 
 export type Route =
@@ -14,7 +14,7 @@ export type Route =
       readonly type: ResourceType;
       readonly namespace: string | undefined;
       readonly name: string;
-      readonly subresource: 'status' | undefined;
+      readonly subresource: Subresource | undefined;
     }
   | { readonly kind: 'discovery'; readonly apiVersion: string | undefined; readonly root: 'api' | 'apis' };
 
@@ -45,6 +45,7 @@ export function resolveRoute(registry: ResourceRegistry, pathname: string): Rout
   if (type === undefined || extra.length > 0 || (namespace !== undefined && !type.namespaced)) throw pathNotFound(pathname);
   if (name === undefined) return { kind: 'collection', type, namespace };
   if (type.namespaced && namespace === undefined) throw pathNotFound(pathname);
-  if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) throw pathNotFound(pathname);
-  return { kind: 'item', type, namespace, name, subresource };
+  const sub = type.subresources.find((s) => s === subresource);
+  if (subresource !== undefined && sub === undefined) throw pathNotFound(pathname);
+  return { kind: 'item', type, namespace, name, subresource: sub };
 }

@@ -1,0 +1,77 @@
+/**
+ * The node side of signer certificates (src/agent/transfer-certificate.ts) against the fake API server and
+ * the controller's signer: the key is made once and kept 0600, a restart reuses key and certificate
+ * without asking again, and a node whose token names another node never gets a certificate.
+ */
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { SignedCertificate } from '../../src/agent/transfer-certificate.js';
+import { CertificatesApi } from '../../src/store/kube/certificates-api.js';
+import { TransferSigner } from '../../src/store/kube/transfer-signer.js';
+import { enforceChartAuthority, type ChartAuthority } from '../k8s/chart-authority.js';
+import { FakeApiServer, fakeKubeConfig } from '../k8s/fake-apiserver/index.js';
+import { silentLog } from './harness.js';
+
+const NS = 'zfs-system';
+const CA = 'zfs-csi-transfer-ca';
+let server: FakeApiServer;
+let authority: ChartAuthority;
+let signer: TransferSigner;
+let dir: string;
+
+before(async () => {
+  server = await FakeApiServer.start();
+  authority = enforceChartAuthority(server);
+  server.seed('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: CA, namespace: NS }, type: 'Opaque' });
+  server.seed('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CA, namespace: NS } });
+  signer = new TransferSigner({
+    api: new CertificatesApi(fakeKubeConfig(server, authority.controllerToken)), log: silentLog, mayWrite: () => true, intervalMs: 50,
+    policy: { signerName: 'zfs.csi.dev/transfer', requester: `system:serviceaccount:${NS}:zfs-csi-node` }, ca: { namespace: NS, secret: CA, configMap: CA },
+  });
+  signer.start();
+  dir = await mkdtemp(join(tmpdir(), 'zfs-csi-cert-'));
+});
+
+after(async () => {
+  await signer.stop();
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function certificateOf(node: string, tokenNode: string, sub: string): SignedCertificate {
+  return new SignedCertificate({
+    api: new CertificatesApi(fakeKubeConfig(server, authority.nodeToken(tokenNode))), node, signerName: 'zfs.csi.dev/transfer',
+    namespace: NS, caConfigMap: CA, seconds: 3600, log: silentLog, pollMs: 20, retryMs: 50,
+    files: { cert: join(dir, `${sub}.crt`), key: join(dir, `${sub}.key`), ca: join(dir, `${sub}-ca.crt`) },
+  });
+}
+
+const csrCount = (): number => server.requests.count({ method: 'POST', path: /\/certificatesigningrequests$/, status: 201 });
+
+test('the key is made once and kept 0600; a restart reuses key and certificate without a new request', async () => {
+  const first = certificateOf('node-a', 'node-a', 'a');
+  await first.ready();
+  assert.match(new X509Certificate(first.cert).subject, /^CN=node-a$/);
+  assert.equal((await stat(join(dir, 'a.key'))).mode & 0o777, 0o600);
+  assert.equal(first.key.toString(), await readFile(join(dir, 'a.key'), 'utf8'));
+  await first.stop();
+  const asked = csrCount();
+  const again = certificateOf('node-a', 'node-a', 'a');
+  await again.ready();
+  assert.equal(csrCount(), asked, 'no new CSR after a restart');
+  assert.deepEqual(again.cert, first.cert);
+  assert.deepEqual(again.key, first.key);
+  await again.stop();
+});
+
+test('a node whose token names another node never gets a certificate (Denied, retried, still none)', async () => {
+  const posing = certificateOf('node-a', 'node-b', 'posing');
+  void posing.ready().catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.throws(() => posing.cert, /not been issued/);
+  await posing.stop();
+});
