@@ -26,9 +26,16 @@ const modify = (driver: Driver, volumeId: string, mutable: Record<string, string
   driver.client.controller.ControllerModifyVolume({ volume_id: volumeId, mutable_parameters: mutable });
 
 /** Every property of the dataset with its value (what "nothing changed" compares). */
+/**
+ * Every property of the dataset but those it inherits from the pool's root: other tests running at the
+ * same time add and remove their parent marks there (`zfs.csi.dev:parent-*`), which this test must not see.
+ */
 async function allProps(dataset: string): Promise<Map<string, string>> {
-  const r = await execa('/sbin/zfs', ['get', '-Hp', '-o', 'property,value', 'all', dataset]);
-  return new Map(r.stdout.split('\n').map((l) => l.split('\t') as [string, string]));
+  const r = await execa('/sbin/zfs', ['get', '-Hp', '-o', 'property,value,source', 'all', dataset]);
+  const pool = dataset.split('/')[0] ?? dataset;
+  return new Map(r.stdout.split('\n').map((l) => l.split('\t'))
+    .filter(([, , source]) => source !== `inherited from ${pool}`)
+    .map(([property, value]) => [property ?? '', value ?? ''] as [string, string]));
 }
 
 const confirmed = async (driver: Driver, volumeId: string, mutable: Record<string, string>): Promise<boolean> =>
