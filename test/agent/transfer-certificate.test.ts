@@ -15,9 +15,8 @@ import { TransferSigner } from '../../src/store/kube/transfer-signer.js';
 import { enforceChartAuthority, type ChartAuthority } from '../k8s/chart-authority.js';
 import { FakeApiServer, fakeKubeConfig } from '../k8s/fake-apiserver/index.js';
 import { silentLog } from './harness.js';
+import { CA, NS, seedTransferCa } from '../support/transfer-ca.js';
 
-const NS = 'zfs-system';
-const CA = 'zfs-csi-transfer-ca';
 let server: FakeApiServer;
 let authority: ChartAuthority;
 let signer: TransferSigner;
@@ -26,8 +25,7 @@ let dir: string;
 before(async () => {
   server = await FakeApiServer.start();
   authority = enforceChartAuthority(server);
-  server.seed('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: CA, namespace: NS }, type: 'Opaque' });
-  server.seed('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CA, namespace: NS } });
+  seedTransferCa(server);
   signer = new TransferSigner({
     api: new CertificatesApi(fakeKubeConfig(server, authority.controllerToken)), log: silentLog, mayWrite: () => true, intervalMs: 50,
     policy: { signerName: 'zfs.csi.dev/transfer', requester: `system:serviceaccount:${NS}:zfs-csi-node` }, ca: { namespace: NS, secret: CA, configMap: CA },

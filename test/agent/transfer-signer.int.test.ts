@@ -21,9 +21,8 @@ import { fakeKubeConfig, type FakeApiServer } from '../k8s/fake-apiserver/index.
 import { zfsProp, zfsTree } from '../support/pool.js';
 import { MiB, poll, silentLog, type AgentBench } from './harness.js';
 import { fill, TransferPair } from './transfer-pair.js';
+import { CA, NS, seedTransferCa } from '../support/transfer-ca.js';
 
-const NS = 'zfs-system';
-const CA = 'zfs-csi-transfer-ca';
 const SIGNER = transferSignerName('zfs.csi.dev');
 
 let pair: TransferPair | undefined;
@@ -54,8 +53,7 @@ before(async () => {
   if (fake === undefined) return; // a real cluster: its own signer and tokens are not ours to drive
   authority = enforceChartAuthority(fake);
   // What transfer-ca.yaml makes: an empty Secret and ConfigMap.
-  fake.seed('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: CA, namespace: NS }, type: 'Opaque' });
-  fake.seed('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CA, namespace: NS } });
+  seedTransferCa(fake);
   signer = new TransferSigner({
     api: new CertificatesApi(fakeKubeConfig(fake, authority.controllerToken)), log: silentLog, mayWrite: () => true, intervalMs: 100,
     policy: { signerName: SIGNER, requester: `system:serviceaccount:${NS}:zfs-csi-node` }, ca: { namespace: NS, secret: CA, configMap: CA },

@@ -60,6 +60,24 @@ export async function createVolume(c: CsiClient, args: VolumeArgs): Promise<Crea
   return { id: volume.volume_id, node: topology[0]?.segments[TOPOLOGY_NODE_KEY] ?? '', bytes: BigInt(volume.capacity_bytes) };
 }
 
+/**
+ * CreateVolume as the external-provisioner calls it: again after ABORTED (a restore whose copy is still
+ * running, issue #8), every 200 ms until it answers or the deadline passes. Returns the ABORTED messages.
+ */
+export async function createVolumeRetrying(c: CsiClient, args: VolumeArgs, timeoutMs = 120_000): Promise<{ volume: CreatedVolume; aborted: string[] }> {
+  const aborted: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return { volume: await createVolume(c, args), aborted };
+    } catch (err) {
+      if (!(err instanceof DriverError && err.code === 'ABORTED') || Date.now() > deadline) throw err;
+      aborted.push(err.message);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 export async function createSnapshot(c: CsiClient, name: string, volumeId: string): Promise<string> {
   const { snapshot } = await c.controller.CreateSnapshot({ name, source_volume_id: volumeId }, DEADLINE);
   assert.ok(snapshot, `CreateSnapshot ${name} returned no snapshot`);

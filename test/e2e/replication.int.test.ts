@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { DriverError } from '../../src/domain/errors.js';
 import { decodeReplication } from '../../src/store/kube/decode.js';
 import { API_VERSION, PLURAL, type ZfsReplication } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
 import { zfsProp, zfsTree } from '../support/pool.js';
 import { E2eCluster } from './cluster.js';
-import { createVolume, publish, readThroughPublish, unpublish, writeSynced, type CreatedVolume, type VolumeArgs } from './csi.js';
+import { createVolume, createVolumeRetrying, publish, readThroughPublish, unpublish, writeSynced, type CreatedVolume } from './csi.js';
 
 let k: E2eCluster;
 before(async () => {
@@ -31,19 +30,6 @@ const snapshotsOf = async (dataset: string): Promise<string[]> => {
   const r = await execa('/sbin/zfs', ['list', '-H', '-o', 'name', '-t', 'snapshot', '-r', dataset], { env: { LC_ALL: 'C' }, reject: false });
   return r.stdout.split('\n').filter((l) => l.includes('@')).map((l) => l.slice(l.indexOf('@') + 1)).sort();
 };
-
-/** CreateVolume as the external-provisioner calls it: again after ABORTED, until it answers. */
-async function createRetrying(args: VolumeArgs): Promise<CreatedVolume> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return await createVolume(k.controller.client, args);
-    } catch (err) {
-      if (!(err instanceof DriverError && err.code === 'ABORTED') || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 let source: CreatedVolume;
 let lastContent = '';
@@ -93,7 +79,7 @@ test('with node-a\'s agent stopped, the final replica restores on node-b with th
   const newest = r?.status?.lastReplicatedSnapshot ?? assert.fail('nothing replicated');
   await k.a.agent.stop();
   try {
-    const restored = await createRetrying({ name: 'pvc-db-restored', node: k.b.name, source: { snapshot: newest }, bytes: 128n << 20n });
+    const { volume: restored } = await createVolumeRetrying(k.controller.client, { name: 'pvc-db-restored', node: k.b.name, source: { snapshot: newest }, bytes: 128n << 20n }, 60_000);
     assert.equal(restored.node, k.b.name);
     assert.equal(await zfsProp(`${k.b.pool.parent}/${restored.id}`, 'origin'), `${k.b.pool.parent}/${source.id}@${newest}`);
     assert.equal(await readThroughPublish(k.b, restored.id, 'data.txt'), lastContent, 'byte for byte the last write before the snapshot');

@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DriverError } from '../../src/domain/errors.js';
 import { decodeTransfer } from '../../src/store/kube/decode.js';
 import { PLURAL } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
 import { zfsProp, zfsTree } from '../support/pool.js';
 import { E2eCluster } from './cluster.js';
-import { createSnapshot, createVolume, publish, readThroughPublish, unpublish, writeSynced, type CreatedVolume, type VolumeArgs } from './csi.js';
+import { createSnapshot, createVolume, createVolumeRetrying, publish, readThroughPublish, unpublish, writeSynced, type VolumeArgs } from './csi.js';
 import { join } from 'node:path';
 
 let k: E2eCluster;
@@ -23,20 +22,7 @@ after(async () => {
   await k.cleanup();
 });
 
-/** CreateVolume as the external-provisioner calls it: again after ABORTED, until it answers. */
-async function createRetrying(args: VolumeArgs): Promise<{ volume: CreatedVolume; aborted: string[] }> {
-  const aborted: string[] = [];
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      return { volume: await createVolume(k.controller.client, args), aborted };
-    } catch (err) {
-      if (!(err instanceof DriverError && err.code === 'ABORTED') || Date.now() > deadline) throw err;
-      aborted.push(err.message);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const createRetrying = (args: VolumeArgs): ReturnType<typeof createVolumeRetrying> => createVolumeRetrying(k.controller.client, args);
 
 test('a restore on node-a of node-b\'s snapshot: a copy by ZfsTransfer, then a clone of it with the snapshot\'s data', async () => {
   const src = await createVolume(k.controller.client, { name: 'pvc-origin', node: k.b.name, bytes: 256n << 20n });

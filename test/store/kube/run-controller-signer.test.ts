@@ -16,9 +16,8 @@ import { generateKey, makeCsr } from '../../../src/transfer/x509.js';
 import { enforceChartAuthority } from '../../k8s/chart-authority.js';
 import { FakeApiServer, fakeKubeConfig } from '../../k8s/fake-apiserver/index.js';
 import { silent } from './harness.js';
+import { CA, NS, seedTransferCa } from '../../support/transfer-ca.js';
 
-const NS = 'zfs-system';
-const CA = 'zfs-csi-transfer-ca';
 let server: FakeApiServer;
 let dir: string;
 let running: Running;
@@ -28,8 +27,7 @@ const savedNamespace = process.env['POD_NAMESPACE'];
 before(async () => {
   server = await FakeApiServer.start({ bookmarkIntervalMs: 100 });
   const authority = enforceChartAuthority(server);
-  server.seed('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: CA, namespace: NS }, type: 'Opaque' });
-  server.seed('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CA, namespace: NS } });
+  seedTransferCa(server);
   dir = await mkdtemp(join(tmpdir(), 'zfs-csi-signer-'));
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, fakeKubeConfig(server, authority.controllerToken).exportConfig());

@@ -14,9 +14,8 @@ import { TransferSigner } from '../../../src/store/kube/transfer-signer.js';
 import { enforceChartAuthority, type ChartAuthority } from '../../k8s/chart-authority.js';
 import { FakeApiServer, fakeKubeConfig, serviceAccountUser } from '../../k8s/fake-apiserver/index.js';
 import { silent } from './harness.js';
+import { CA, NS, seedTransferCa } from '../../support/transfer-ca.js';
 
-const NS = 'zfs-system';
-const CA = 'zfs-csi-transfer-ca';
 const SIGNER = 'zfs.csi.dev/transfer';
 
 let server: FakeApiServer;
@@ -31,8 +30,7 @@ before(async () => {
   authority = enforceChartAuthority(server);
   admin = new CertificatesApi(fakeKubeConfig(server));
   // What transfer-ca.yaml makes: an empty Secret and ConfigMap.
-  server.seed('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: CA, namespace: NS }, type: 'Opaque' });
-  server.seed('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CA, namespace: NS } });
+  seedTransferCa(server);
   signer = new TransferSigner({
     api: apiAs(authority.controllerToken), log: silent, mayWrite: () => true,
     policy: { signerName: SIGNER, requester: `system:serviceaccount:${NS}:zfs-csi-node` },
