@@ -8,7 +8,7 @@ import { encodeMessage } from './wire.js';
 export interface TransferServerOptions extends ReceiverDeps {
   readonly tls: TlsMaterial;
   /**
-   * Node IDs allowed to send to this node (standalone: the --peer list). Kubernetes mode has no list: any
+   * Node IDs allowed to send to this node (standalone: the --peer list). Kubernetes mode has no list: every
    * node with a certificate of the transfer CA may connect, and `authorize` lets in only what a ZfsTransfer names.
    */
   readonly peers?: ReadonlySet<string>;
