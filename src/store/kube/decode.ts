@@ -2,75 +2,12 @@
  * Decoders for objects read from the API server: everything arrives as `unknown` and becomes a typed
  * resource or `undefined` (a malformed object is ignored and reported, never trusted).
  */
-import { isErrorCode, type ErrorCode } from '../../domain/errors.js';
 import type { VolumeChange } from '../../domain/volume-change.js';
-import {
-  API_VERSION, type Condition, type ContentSourceSpec, type ObjectMeta, type ParentStatus, type ZfsNode,
-  type ReplicatedSnapshot, type ReplicationPhase, type TransferPhase, type ZfsReplication, type ZfsSnapshot,
-  type ZfsTransfer, type ZfsVolume,
-} from './resources.js';
+import { API_VERSION, type ContentSourceSpec, type ParentStatus, type ZfsNode, type ZfsSnapshot, type ZfsVolume } from './resources.js';
+import { bool, bytes, decodeCode, decodeConditions, decodeMeta, defined, isObj, num, oneOf, str, stringMap, sub } from './decode-fields.js';
 
-type Obj = Readonly<Record<string, unknown>>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (o: Obj, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-const bool = (o: Obj, k: string): boolean | undefined => (typeof o[k] === 'boolean' ? (o[k] as boolean) : undefined);
-const num = (o: Obj, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
-const sub = (o: Obj, k: string): Obj | undefined => (isObj(o[k]) ? (o[k] as Obj) : undefined);
-
-/** Copies the keys whose value is defined (exactOptionalPropertyTypes forbids explicit undefined). */
-function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]: Exclude<T[K], undefined>;
-  };
-}
-
-const bytes = (o: Obj, k: string): string | undefined => {
-  const v = str(o, k);
-  return v !== undefined && /^[0-9]+$/.test(v) ? v : undefined;
-};
-
-function stringMap(v: unknown): Record<string, string> | undefined {
-  if (!isObj(v)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== 'string') return undefined;
-    out[k] = x;
-  }
-  return out;
-}
-
-export function decodeMeta(v: unknown): ObjectMeta | undefined {
-  if (!isObj(v)) return undefined;
-  const name = str(v, 'name');
-  if (!name) return undefined;
-  const finalizers = Array.isArray(v['finalizers']) ? v['finalizers'].filter((f): f is string => typeof f === 'string') : undefined;
-  return defined({
-    name,
-    uid: str(v, 'uid'),
-    resourceVersion: str(v, 'resourceVersion'),
-    generation: num(v, 'generation'),
-    labels: stringMap(v['labels']),
-    finalizers,
-    deletionTimestamp: str(v, 'deletionTimestamp'),
-    creationTimestamp: str(v, 'creationTimestamp'),
-  });
-}
-
-function decodeConditions(v: unknown): Condition[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.filter(isObj).flatMap((c) => {
-    const type = str(c, 'type');
-    const status = str(c, 'status');
-    if (!type || (status !== 'True' && status !== 'False' && status !== 'Unknown')) return [];
-    return [{ type, status, reason: str(c, 'reason') ?? '', message: str(c, 'message') ?? '', lastTransitionTime: str(c, 'lastTransitionTime') ?? '' }];
-  });
-}
-
-function decodeCode(o: Obj): { code?: ErrorCode } {
-  const code = o['code'];
-  return isErrorCode(code) ? { code } : {};
-}
+export { decodeMeta } from './decode-fields.js';
+export { decodeReplication, decodeTransfer } from './decode-transfer.js';
 
 function decodeSource(v: unknown): ContentSourceSpec | undefined {
   if (!isObj(v)) return undefined;
@@ -130,10 +67,6 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
       conditions: decodeConditions(st['conditions']),
     }),
   };
-}
-
-function oneOf<T extends string>(v: string | undefined, options: readonly T[]): T | undefined {
-  return (options as readonly (string | undefined)[]).includes(v) ? (v as T) : undefined;
 }
 
 const PHASES = ['Pending', 'Ready', 'Deleting', 'Failed', 'Lost', 'Unavailable'] as const;
@@ -202,99 +135,6 @@ export function decodeNode(v: unknown): ZfsNode | undefined {
       lastHeartbeat: str(st, 'lastHeartbeat'),
       transferEndpoint: str(st, 'transferEndpoint'),
       conditions: decodeConditions(st['conditions']),
-    }),
-  };
-}
-
-const TRANSFER_PHASES: readonly TransferPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed'];
-
-export function decodeTransfer(v: unknown): ZfsTransfer | undefined {
-  if (!isObj(v) || v['kind'] !== 'ZfsTransfer') return undefined;
-  const metadata = decodeMeta(v['metadata']);
-  const s = sub(v, 'spec');
-  if (!metadata || !s) return undefined;
-  const snapshotId = str(s, 'snapshotId');
-  const volumeId = str(s, 'volumeId');
-  const nodeName = str(s, 'nodeName');
-  const targetNode = str(s, 'targetNode');
-  if (!snapshotId || !volumeId || !nodeName || !targetNode) return undefined;
-  const st = sub(v, 'status') ?? {};
-  return {
-    apiVersion: API_VERSION,
-    kind: 'ZfsTransfer',
-    metadata,
-    spec: defined({
-      snapshotId, volumeId, nodeName, targetNode, targetParent: str(s, 'targetParent'), deletionRequested: bool(s, 'deletionRequested'),
-    }),
-    status: defined({
-      phase: oneOf(str(st, 'phase'), TRANSFER_PHASES),
-      step: str(st, 'step'),
-      mode: oneOf(str(st, 'mode'), ['full', 'incremental', 'present'] as const),
-      base: str(st, 'base'),
-      bytes: bytes(st, 'bytes'),
-      estimateBytes: bytes(st, 'estimateBytes'),
-      rateBytesPerSecond: num(st, 'rateBytesPerSecond'),
-      attempts: num(st, 'attempts'),
-      startedAt: str(st, 'startedAt'),
-      finishedAt: str(st, 'finishedAt'),
-      targetSnapshot: str(st, 'targetSnapshot'),
-      ...decodeCode(st),
-      message: str(st, 'message'),
-      observedGeneration: num(st, 'observedGeneration'),
-    }),
-  };
-}
-
-const REPLICATION_PHASES: readonly ReplicationPhase[] = ['Pending', 'Replicating', 'Ready', 'Failing'];
-const count = (o: Obj, k: string): number | undefined => {
-  const n = num(o, k);
-  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-};
-
-function decodeReplicated(v: unknown): ReplicatedSnapshot[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.filter(isObj).flatMap((r) => {
-    const snapshotId = str(r, 'snapshotId');
-    const creationTime = str(r, 'creationTime');
-    return snapshotId && creationTime ? [{ snapshotId, creationTime }] : [];
-  });
-}
-
-export function decodeReplication(v: unknown): ZfsReplication | undefined {
-  if (!isObj(v) || v['kind'] !== 'ZfsReplication') return undefined;
-  const metadata = decodeMeta(v['metadata']);
-  const s = sub(v, 'spec');
-  if (!metadata || !s) return undefined;
-  const volumeId = str(s, 'volumeId');
-  const targetNode = str(s, 'targetNode');
-  const intervalSeconds = count(s, 'intervalSeconds');
-  const retain = count(s, 'retain');
-  if (!volumeId || !targetNode || !intervalSeconds || !retain) return undefined;
-  const st = sub(v, 'status') ?? {};
-  return {
-    apiVersion: API_VERSION,
-    kind: 'ZfsReplication',
-    metadata,
-    spec: defined({
-      volumeId, targetNode, intervalSeconds, retain, targetParent: str(s, 'targetParent'), suspend: bool(s, 'suspend'),
-      replicateNow: str(s, 'replicateNow'),
-      deletePolicy: oneOf(str(s, 'deletePolicy'), ['Retain', 'Delete'] as const),
-    }),
-    status: defined({
-      phase: oneOf(str(st, 'phase'), REPLICATION_PHASES),
-      round: count(st, 'round'),
-      roundStartedAt: str(st, 'roundStartedAt'),
-      targetParent: str(st, 'targetParent'),
-      lastReplicateNow: str(st, 'lastReplicateNow'),
-      pendingSnapshot: str(st, 'pendingSnapshot'),
-      replicated: decodeReplicated(st['replicated']),
-      lastReplicatedSnapshot: str(st, 'lastReplicatedSnapshot'),
-      lastReplicatedTime: str(st, 'lastReplicatedTime'),
-      lastMode: oneOf(str(st, 'lastMode'), ['full', 'incremental', 'present'] as const),
-      lastBytes: bytes(st, 'lastBytes'),
-      ...decodeCode(st),
-      message: str(st, 'message'),
-      observedGeneration: num(st, 'observedGeneration'),
     }),
   };
 }
