@@ -5,7 +5,7 @@ import { buildCapacity } from '../../src/app/ctl/controller-info-commands.js';
 import { parseFlags, splitCommand, UsageError, type FlagSpecs } from '../../src/app/ctl/flags.js';
 import { buildNodeExpand, buildPublish, nodeCommands } from '../../src/app/ctl/node-commands.js';
 import { buildListSnapshots, snapshotCommands } from '../../src/app/ctl/snapshot-commands.js';
-import { buildCreateVolume, buildExpandVolume, buildListVolumes, buildValidate, volumeCommands } from '../../src/app/ctl/volume-commands.js';
+import { buildCreateVolume, buildExpandVolume, buildListVolumes, buildModifyVolume, buildValidate, volumeCommands } from '../../src/app/ctl/volume-commands.js';
 import { COMMANDS } from '../../src/app/ctl/commands.js';
 import { connectionOf } from '../../src/app/ctl/main.js';
 
@@ -25,6 +25,7 @@ test('create-volume: name, size, params, default access mode, no source, no topo
     capacity_range: { required_bytes: GI, limit_bytes: '0' },
     volume_capabilities: [mountCap('SINGLE_NODE_WRITER')],
     parameters: { compression: 'lz4', atime: 'off' },
+    mutable_parameters: {},
     volume_content_source: null,
     accessibility_requirements: null,
   });
@@ -41,6 +42,17 @@ test('create-volume: from a snapshot, on a node, with a limit and another access
   const clone = buildCreateVolume(volumeFlags('create-volume', ['--name', 'c', '--from-volume', 'vol-1']));
   assert.deepEqual(clone.volume_content_source, { volume: { volume_id: 'vol-1' } });
   assert.equal(clone.capacity_range, null);
+});
+
+test('modify-volume and the mutable parameters of create-volume and validate', () => {
+  const flags = volumeFlags('modify-volume', ['--volume-id', 'vol-1', '--mutable-param', 'compression=zstd', '--mutable-param', 'recordsize=1M']);
+  assert.deepEqual(buildModifyVolume(flags), { volume_id: 'vol-1', mutable_parameters: { compression: 'zstd', recordsize: '1M' } });
+  assert.throws(() => buildModifyVolume(volumeFlags('modify-volume', ['--volume-id', 'vol-1'])), /at least one --mutable-param/);
+  assert.throws(() => buildModifyVolume(volumeFlags('modify-volume', ['--mutable-param', 'atime=off'])), /--volume-id is required/);
+  const create = buildCreateVolume(volumeFlags('create-volume', ['--name', 'x', '--mutable-param', 'sync=always']));
+  assert.deepEqual(create.mutable_parameters, { sync: 'always' });
+  const validate = buildValidate(volumeFlags('validate-volume-capabilities', ['--volume-id', 'v', '--mutable-param', 'atime=on']));
+  assert.deepEqual(validate.mutable_parameters, { atime: 'on' });
 });
 
 test('create-volume: bad combinations are usage errors', () => {
@@ -72,6 +84,7 @@ test('expand-volume, list-volumes, validate', () => {
     volume_id: 'v',
     volume_capabilities: [mountCap('MULTI_NODE_MULTI_WRITER')],
     parameters: {},
+    mutable_parameters: {},
   });
 });
 

@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import winston from 'winston';
 import { DriverError } from '../../src/domain/errors.js';
 import type { ControllerExpandVolumeRequest__Output } from '../../src/grpc/gen/csi/v1/ControllerExpandVolumeRequest.js';
+import type { ControllerModifyVolumeRequest__Output } from '../../src/grpc/gen/csi/v1/ControllerModifyVolumeRequest.js';
 import type { CreateVolumeRequest__Output } from '../../src/grpc/gen/csi/v1/CreateVolumeRequest.js';
 import type { DeleteVolumeRequest__Output } from '../../src/grpc/gen/csi/v1/DeleteVolumeRequest.js';
 import type { ListVolumesRequest__Output } from '../../src/grpc/gen/csi/v1/ListVolumesRequest.js';
@@ -57,6 +58,10 @@ const controller: ServiceImpl = {
   })),
   ControllerGetVolume: spec('ControllerGetVolume', async () => {
     throw new DriverError('NOT_FOUND', 'volume vol-missing does not exist');
+  }),
+  ControllerModifyVolume: spec('ControllerModifyVolume', async (req: ControllerModifyVolumeRequest__Output) => {
+    if ('casesensitivity' in req.mutable_parameters) throw new DriverError('INVALID_ARGUMENT', 'casesensitivity is not mutable');
+    return {};
   }),
   // Holds the call until the client's deadline aborts it.
   ControllerExpandVolume: spec('ControllerExpandVolume', (_req: ControllerExpandVolumeRequest__Output, ctx) =>
@@ -112,6 +117,22 @@ test('create-volume sends the request the flags describe and prints the volume',
   assert.equal(req.volume_capabilities[0]?.access_mode?.mode, 'SINGLE_NODE_WRITER');
   assert.ok(req.volume_capabilities[0]?.mount, 'a mount capability');
   assert.deepEqual(req.accessibility_requirements?.preferred, [{ segments: { 'zfs.csi.dev/node': 'n1' } }]);
+});
+
+test('modify-volume sends the mutable parameters and reports the driver refusing one', async () => {
+  const res = await ctl(['modify-volume', '--volume-id', 'vol-a', '--mutable-param', 'compression=zstd', '--mutable-param', 'atime=off']);
+  assert.equal(res.exitCode, 0, res.stderr);
+  assert.equal(res.stdout, 'modified volume vol-a: atime=off, compression=zstd');
+  const req = received.get('ControllerModifyVolume')?.at(-1) as ControllerModifyVolumeRequest__Output;
+  assert.equal(req.volume_id, 'vol-a');
+  assert.deepEqual(req.mutable_parameters, { compression: 'zstd', atime: 'off' });
+  const refused = await ctl(['modify-volume', '--volume-id', 'vol-a', '--mutable-param', 'casesensitivity=mixed']);
+  assert.equal(refused.exitCode, 1);
+  assert.equal(refused.stderr, 'error: INVALID_ARGUMENT: casesensitivity is not mutable');
+  const before = received.get('ControllerModifyVolume')?.length;
+  const usage = await ctl(['modify-volume', '--volume-id', 'vol-a']);
+  assert.equal(usage.exitCode, 2);
+  assert.equal(received.get('ControllerModifyVolume')?.length, before, 'no call without a parameter');
 });
 
 test('list-volumes prints a table and the next token', async () => {

@@ -1,5 +1,6 @@
-/** Controller volume commands: create, delete, expand, list, get, validate. */
+/** Controller volume commands: create, delete, expand, modify, list, get, validate. */
 import type { ControllerExpandVolumeRequest } from '../../grpc/gen/csi/v1/ControllerExpandVolumeRequest.js';
+import type { ControllerModifyVolumeRequest } from '../../grpc/gen/csi/v1/ControllerModifyVolumeRequest.js';
 import type { CreateVolumeRequest } from '../../grpc/gen/csi/v1/CreateVolumeRequest.js';
 import type { ListVolumesRequest } from '../../grpc/gen/csi/v1/ListVolumesRequest.js';
 import type { ValidateVolumeCapabilitiesRequest } from '../../grpc/gen/csi/v1/ValidateVolumeCapabilitiesRequest.js';
@@ -14,6 +15,8 @@ import { volumeTable, volumeText } from './volume-format.js';
 
 const VOLUME_ID = { type: 'string', value: 'ID', help: 'volume ID', required: true } as const;
 const PARAM = { type: 'string', value: 'K=V', multiple: true, help: 'a StorageClass parameter, e.g. compression=lz4' } as const;
+// Issue #10: the VolumeAttributesClass keys that ControllerModifyVolume may change later (docs/parameters.md).
+const MUTABLE = { type: 'string', value: 'K=V', multiple: true, help: 'a mutable parameter, e.g. compression=zstd (docs/parameters.md)' } as const;
 const PAGING: FlagSpecs = {
   'max-entries': { type: 'string', value: 'N', help: 'at most N entries per page (0: driver default)' },
   'starting-token': { type: 'string', value: 'T', help: 'continue from a next token' },
@@ -35,6 +38,7 @@ export function buildCreateVolume(flags: FlagValues): CreateVolumeRequest {
     capacity_range: capacityRange(flags, 'size', 'limit-size'),
     volume_capabilities: [mountCapability(accessMode(flags))],
     parameters: flags.pairs('param'),
+    mutable_parameters: flags.pairs('mutable-param'),
     volume_content_source: contentSourceOf(flags),
     // Like a WaitForFirstConsumer PVC: prefer that node (DESIGN.md §1 topology key).
     accessibility_requirements: node === undefined ? null : { requisite: [], preferred: [nodeTopology(node)] },
@@ -47,6 +51,12 @@ export function buildExpandVolume(flags: FlagValues): ControllerExpandVolumeRequ
   return { volume_id: flags.required('volume-id'), capacity_range: { required_bytes: size.toString(), limit_bytes: '0' } };
 }
 
+export function buildModifyVolume(flags: FlagValues): ControllerModifyVolumeRequest {
+  const mutable = flags.pairs('mutable-param');
+  if (Object.keys(mutable).length === 0) throw new UsageError('give at least one --mutable-param K=V');
+  return { volume_id: flags.required('volume-id'), mutable_parameters: mutable };
+}
+
 export function buildListVolumes(flags: FlagValues): ListVolumesRequest {
   return { max_entries: flags.count('max-entries') ?? 0, starting_token: flags.string('starting-token') ?? '' };
 }
@@ -56,6 +66,7 @@ export function buildValidate(flags: FlagValues): ValidateVolumeCapabilitiesRequ
     volume_id: flags.required('volume-id'),
     volume_capabilities: [mountCapability(accessMode(flags))],
     parameters: flags.pairs('param'),
+    mutable_parameters: flags.pairs('mutable-param'),
   };
 }
 
@@ -78,6 +89,7 @@ export const volumeCommands: readonly Command[] = [
       size: { type: 'string', value: 'SIZE', help: 'required bytes: 1Gi, 512Mi, 10G or plain bytes' },
       'limit-size': { type: 'string', value: 'SIZE', help: 'largest acceptable size' },
       param: PARAM,
+      'mutable-param': MUTABLE,
       'from-snapshot': { type: 'string', value: 'ID', help: 'restore this snapshot into the new volume' },
       'from-volume': { type: 'string', value: 'ID', help: 'clone this volume' },
       'access-mode': ACCESS_MODE_FLAG,
@@ -108,6 +120,14 @@ export const volumeCommands: readonly Command[] = [
       ]),
   }),
   defineCommand({
+    name: 'modify-volume',
+    summary: 'ControllerModifyVolume: change mutable parameters of a volume (compression, recordsize, ...).',
+    flags: { 'volume-id': VOLUME_ID, 'mutable-param': { ...MUTABLE, required: true } },
+    build: buildModifyVolume,
+    call: (c, req, o) => c.controller.ControllerModifyVolume(req, o),
+    render: (_res, req) => `modified volume ${req.volume_id ?? ''}: ${pairs(req.mutable_parameters ?? {})}`,
+  }),
+  defineCommand({
     name: 'list-volumes',
     summary: 'ListVolumes: one page of volumes.',
     flags: PAGING,
@@ -126,7 +146,7 @@ export const volumeCommands: readonly Command[] = [
   defineCommand({
     name: 'validate-volume-capabilities',
     summary: 'ValidateVolumeCapabilities: whether a volume supports an access mode.',
-    flags: { 'volume-id': VOLUME_ID, 'access-mode': ACCESS_MODE_FLAG, param: PARAM },
+    flags: { 'volume-id': VOLUME_ID, 'access-mode': ACCESS_MODE_FLAG, param: PARAM, 'mutable-param': MUTABLE },
     build: buildValidate,
     call: (c, req, o) => c.controller.ValidateVolumeCapabilities(req, o),
     render: validateText,
