@@ -43,6 +43,16 @@ export function transferIdFor(snapshotId: string, node: string, parent: string):
   return `xfer-${base32(digest.subarray(0, ID_CHARS))}`;
 }
 
+/**
+ * Round N's snapshot of a replication (issue #8): derived from the resource's UID and the round, so two
+ * controllers that both believe they lead (a lease hand-over) create the same ZfsSnapshot, never two.
+ * Still unique per creation: rounds only count up, and a re-created ZfsReplication has a new UID.
+ */
+export function replicationSnapshotId(replicationUid: string, round: number): string {
+  const digest = createHash('sha256').update(`replication\n${replicationUid}\n${round}`).digest();
+  return `snap-${base32(digest.subarray(0, ID_CHARS))}`;
+}
+
 /** Shape check: an ID of another shape cannot be ours, so it is "not found" and never reaches zfs. */
 export function isVolumeId(value: string): boolean {
   return VOLUME_ID.test(value);

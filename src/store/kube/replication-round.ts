@@ -5,7 +5,7 @@
  * the ZfsTransfer named by (snapshot, node, parent), found again the same way.
  */
 import type { Logger } from 'winston';
-import { newSnapshotId } from '../../csi/ids.js';
+import { newSnapshotId, replicationSnapshotId } from '../../csi/ids.js';
 import { describeError, DriverError } from '../../domain/errors.js';
 import type { KubeApi } from './api.js';
 import type { KubeBackend } from './kube-backend.js';
@@ -99,8 +99,10 @@ async function startRound(deps: ReplicationStepDeps, r: ZfsReplication, signal: 
   const { node, targetParent } = await checkSource(deps, r);
   const round = (r.status?.round ?? 0) + 1;
   const name = roundSnapshotName(r.metadata.name, round);
+  const uid = r.metadata.uid;
+  const id = uid === undefined ? newSnapshotId() : replicationSnapshotId(uid, round);
   const snapshot = (await deps.backend.findSnapshotByName(name))
-    ?? (await deps.backend.createSnapshot({ id: newSnapshotId(), name, sourceVolumeId: r.spec.volumeId, node }, signal));
+    ?? (await deps.backend.createSnapshot({ id, name, sourceVolumeId: r.spec.volumeId, node }, signal));
   if (snapshot.sourceVolumeId !== r.spec.volumeId) {
     throw new KubeBackendError('ALREADY_EXISTS', `snapshot ${name} exists for another volume (${snapshot.sourceVolumeId})`);
   }

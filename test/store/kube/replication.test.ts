@@ -38,10 +38,10 @@ async function volumeOnA(): Promise<string> {
   return v.volume?.volume_id ?? assert.fail('no volume');
 }
 
-async function replicate(volumeId: string, spec: Partial<ZfsReplication['spec']> = {}): Promise<string> {
+async function replicate(volumeId: string, spec: Partial<ZfsReplication['spec']> = {}, finalizers: string[] = []): Promise<string> {
   const name = `repl-${++n}`;
   await rig.api.create(PLURAL.replication, {
-    apiVersion: API_VERSION, kind: 'ZfsReplication', metadata: { name },
+    apiVersion: API_VERSION, kind: 'ZfsReplication', metadata: { name, finalizers },
     spec: { volumeId, targetNode: 'node-b', intervalSeconds: 60, retain: 2, ...spec },
   });
   return name;
@@ -124,6 +124,25 @@ describe('scheduled replication: ZfsReplication', () => {
     assert.equal(r.status?.round, 2);
     assert.equal(r.status?.pendingSnapshot, taken.id);
     assert.equal((await rig.backend.listSnapshots()).filter((s) => s.sourceVolumeId === volumeId).length, 2, 'no second snapshot for round 2');
+  });
+
+  it('two controllers that both think they lead (a lease hand-over) take one snapshot for a round, not two', async () => {
+    const volumeId = await volumeOnA();
+    // With the finalizer in place, both passes go straight to taking round 1's snapshot.
+    const name = await replicate(volumeId, {}, [REPLICATION_FINALIZER]);
+    const other = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system' });
+    await other.start();
+    try {
+      const seen = (c: ReplicationController): boolean => c.replications.get(name) !== undefined;
+      await until('both watches see it', () => seen(repl) && seen(other));
+      await Promise.all([repl.pass(), other.pass()]);
+      await Promise.all([repl.pass(), other.pass()]);
+      const snapshots = (await rig.backend.listSnapshots()).filter((s) => s.sourceVolumeId === volumeId);
+      assert.equal(snapshots.length, 1, `one round snapshot: ${snapshots.map((s) => s.id).join(', ')}`);
+      assert.equal(snapshots[0]?.name, roundSnapshotName(name, 1));
+    } finally {
+      await other.stop();
+    }
   });
 
   it('failures are reported in status and retried: a failed copy, a missing volume, a volume already on the target', async () => {
