@@ -34,6 +34,10 @@ export interface SignedCertificateOptions {
   readonly answerTimeoutMs?: number;
   /** After a failed attempt; default 10 s. */
   readonly retryMs?: number;
+  /** Wall clock (ms since the epoch); default Date.now. Tests move it. */
+  readonly now?: () => number;
+  /** How often the wait for renewal looks at the wall clock again; default 60 s. */
+  readonly clockCheckMs?: number;
 }
 
 interface Current { readonly cert: Buffer; readonly key: Buffer; readonly ca: Buffer; readonly notBefore: number; readonly notAfter: number }
@@ -114,11 +118,20 @@ export class SignedCertificate implements TlsMaterial {
     throw new TransferError('ABORTED', 'stopped before a transfer certificate was issued');
   }
 
+  #clock(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
   async #renewLoop(): Promise<void> {
     const signal = this.#stop.signal;
     while (!signal.aborted && this.#current !== undefined && this.#key !== undefined) {
       const { notBefore, notAfter } = this.#current;
-      await sleep(Math.max(0, notBefore + ((notAfter - notBefore) * 2) / 3 - Date.now()), signal);
+      const renewAt = notBefore + ((notAfter - notBefore) * 2) / 3;
+      // Validity is wall-clock time, timers are monotonic: a suspended VM or a stepped clock would make one
+      // long timer fire after the certificate expired, so the wait looks at the clock again every minute.
+      while (!signal.aborted && this.#clock() < renewAt) {
+        await sleep(Math.min(renewAt - this.#clock(), this.o.clockCheckMs ?? 60_000), signal);
+      }
       while (!signal.aborted) {
         try {
           const ca = await this.#caBundle();
@@ -160,7 +173,7 @@ export class SignedCertificate implements TlsMaterial {
       const cert = check(pem, key, ca, this.o.node);
       const from = Date.parse(cert.validFrom);
       const to = Date.parse(cert.validTo);
-      return Date.now() < from + ((to - from) * 2) / 3 ? pem : undefined;
+      return this.#clock() < from + ((to - from) * 2) / 3 ? pem : undefined;
     } catch {
       return undefined;
     }
