@@ -20,6 +20,7 @@ import { eventNamespace, KubeEventSink, type EventSink } from './events.js';
 import { NodePublisher } from './node-publisher.js';
 import { volumeLookup } from './node-lookup.js';
 import { ParentPresence } from './presence.js';
+import { recoverResources } from './recovery.js';
 import { hasFinalizer, parentOfSnapshot } from './records.js';
 import { requirePools, scanParents } from './scan.js';
 import { SnapshotReconciler } from './snapshot-reconciler.js';
@@ -53,6 +54,8 @@ export interface NodeAgentOptions {
   readonly retryMaxMs?: number;
   /** Wait between start-up attempts while pools or the API are missing; default 2 s. */
   readonly startRetryMs?: number;
+  /** Re-create missing ZfsVolumes/ZfsSnapshots from the pool's records at start-up (src/agent/recovery.ts); default off. */
+  readonly recoverResources?: boolean;
   /** Node-to-node transfers (issue #8): the endpoint and TLS identity; off when absent. */
   readonly transfers?: AgentTransferOptions;
 }
@@ -204,7 +207,7 @@ export class NodeAgent {
     await startWatches({ api: this.o.api, node: this.o.node, volumes: this.volumes, snapshots: this.snapshots },
       (kind, name) => this.queue.add(`${kind}/${name}`));
     await this.presence.refresh(signal);
-    const report = await this.adoptPresent(signal);
+    const report = await this.adoptPresent(signal, this.o.recoverResources === true);
     // Before the first publish, so the ZfsNode names the endpoint as soon as the node reports at all.
     await this.transfers?.start();
     if (signal.aborted) return;
@@ -224,10 +227,14 @@ export class NodeAgent {
     this.timers.push(timer);
   }
 
-  /** Scan the present parents and adopt against them; one at a time (start-up, parent changes, periodic). */
-  private adoptPresent(signal: AbortSignal): Promise<AdoptionReport> {
+  /**
+   * Scan the present parents and adopt against them; one at a time (start-up, parent changes, periodic).
+   * Recovery only at start-up: the queue is not running yet, so nothing reconciles a resource half-written.
+   */
+  private adoptPresent(signal: AbortSignal, recover = false): Promise<AdoptionReport> {
     const run = this.adopting.then(async () => {
       const views = await scanParents(this.o.zfs, this.presence, signal);
+      if (recover) this.drift.account((await recoverResources(this.ctx, views)).retired);
       const report = await adopt(this.ctx, views, (kind, name) => this.queue.add(`${kind}/${name}`));
       const counts = { volumes: report.volumes, snapshots: report.snapshots, queued: report.queued, drift: report.drift.length };
       this.o.log.info('adoption pass', { ...counts, lost: report.lost, unavailable: report.unavailable, recovered: report.recovered });

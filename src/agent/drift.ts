@@ -28,6 +28,8 @@ export interface DriftDeps {
 
 export class DriftTracker {
   private drift: readonly string[] = [];
+  /** Left without a resource on purpose: retired data CR recovery kept for its snapshots (src/agent/recovery.ts). */
+  private accounted: ReadonlySet<string> = new Set();
 
   constructor(private readonly d: DriftDeps) {}
 
@@ -46,7 +48,13 @@ export class DriftTracker {
     }
   }
 
-  set(drift: readonly string[]): void {
+  /** These names are accounted for from now on; the next set() leaves them out. */
+  account(names: readonly string[]): void {
+    this.accounted = new Set(names);
+  }
+
+  set(found: readonly string[]): void {
+    const drift = found.filter((name) => !this.accounted.has(name));
     const changed = drift.join('\n') !== this.drift.join('\n');
     this.drift = drift;
     if (!changed) return;
