@@ -13,12 +13,14 @@ import { ResourceCache } from '../store/kube/cache.js';
 import { decodeSnapshot, decodeVolume } from '../store/kube/decode.js';
 import { NODE_LABEL, PLURAL, type ObjectMeta, type ZfsSnapshot, type ZfsVolume } from '../store/kube/resources.js';
 import type { Zfs } from '../zfs/zfs.js';
-import { adopt, driftOf, type AdoptionReport } from './adopt.js';
+import { adopt, type AdoptionReport } from './adopt.js';
 import type { AgentContext } from './context.js';
-import { eventNamespace, involvedOf, KubeEventSink, type EventSink } from './events.js';
+import { DriftTracker } from './drift.js';
+import { eventNamespace, KubeEventSink, type EventSink } from './events.js';
 import { NodePublisher } from './node-publisher.js';
 import { volumeLookup } from './node-lookup.js';
 import { ParentPresence } from './presence.js';
+import { recoverResources } from './recovery.js';
 import { hasFinalizer, parentOfSnapshot } from './records.js';
 import { requirePools, scanParents } from './scan.js';
 import { SnapshotReconciler } from './snapshot-reconciler.js';
@@ -52,6 +54,8 @@ export interface NodeAgentOptions {
   readonly retryMaxMs?: number;
   /** Wait between start-up attempts while pools or the API are missing; default 2 s. */
   readonly startRetryMs?: number;
+  /** Re-create missing ZfsVolumes/ZfsSnapshots from the pool's records at start-up (src/agent/recovery.ts); default off. */
+  readonly recoverResources?: boolean;
   /** Node-to-node transfers (issue #8): the endpoint and TLS identity; off when absent. */
   readonly transfers?: AgentTransferOptions;
 }
@@ -68,8 +72,8 @@ export class NodeAgent {
   private readonly queue: WorkQueue<QueueKey>;
   private readonly publisher: NodePublisher;
   private readonly stopSignal = new AbortController();
+  private readonly drift: DriftTracker;
   private adopted = false;
-  private drift: readonly string[] = [];
   private timers: NodeJS.Timeout[] = [];
   private adopting: Promise<void> = Promise.resolve();
   private startup: Promise<void> | undefined;
@@ -93,14 +97,18 @@ export class NodeAgent {
       snapshotWriter: new ResourceWriter(o.api, PLURAL.snapshot, this.snapshots),
       events, presence: this.presence,
       sweep: (parent, signal) => this.sweep(parent, signal),
-      refreshDrift: () => void this.refreshDrift(),
+      refreshDrift: () => void this.drift.refresh(),
       copies: () => this.transfers?.receivedCopies() ?? new Map(),
       copyOf: async (id) => this.transfers?.copyOf(id),
     };
     this.transfers = o.transfers && new AgentTransfers(o.transfers, {
       ...o, snapshots: this.snapshots, sweep: (parent, signal) => this.sweep(parent, signal),
-      onReceived: () => { this.capacity.invalidate(); void this.refreshDrift(); },
+      onReceived: () => { this.capacity.invalidate(); void this.drift.refresh(); },
       onListening: () => void this.publisher.publish(),
+    });
+    this.drift = new DriftTracker({
+      ...o, volumes: this.volumes, snapshots: this.snapshots, events, signal: this.stopSignal.signal,
+      copies: () => this.ctx.copies(), onChange: () => void this.publisher.publish(),
     });
     const volumes = new VolumeReconciler(this.ctx);
     const snapshots = new SnapshotReconciler(this.ctx);
@@ -119,7 +127,7 @@ export class NodeAgent {
     );
     this.publisher = new NodePublisher({
       api: o.api, zfs: o.zfs, node: o.node, parents: o.parents, capacity: this.capacity, agentVersion: o.agentVersion,
-      health: () => ({ adopted: this.adopted, drift: this.drift, parents: this.presence.list() }), log: o.log,
+      health: () => ({ adopted: this.adopted, drift: this.drift.report, parents: this.presence.list() }), log: o.log,
       transferEndpoint: () => this.transfers?.endpoint,
       ...(o.heartbeatMs !== undefined ? { intervalMs: o.heartbeatMs } : {}),
     });
@@ -158,7 +166,7 @@ export class NodeAgent {
   }
 
   get driftReport(): readonly string[] {
-    return this.drift;
+    return this.drift.report;
   }
 
   nodeLookup(): NodeVolumeLookup {
@@ -199,7 +207,7 @@ export class NodeAgent {
     await startWatches({ api: this.o.api, node: this.o.node, volumes: this.volumes, snapshots: this.snapshots },
       (kind, name) => this.queue.add(`${kind}/${name}`));
     await this.presence.refresh(signal);
-    const report = await this.adoptPresent(signal);
+    const report = await this.adoptPresent(signal, this.o.recoverResources === true);
     // Before the first publish, so the ZfsNode names the endpoint as soon as the node reports at all.
     await this.transfers?.start();
     if (signal.aborted) return;
@@ -219,14 +227,18 @@ export class NodeAgent {
     this.timers.push(timer);
   }
 
-  /** Scan the present parents and adopt against them; one at a time (start-up, parent changes, periodic). */
-  private adoptPresent(signal: AbortSignal): Promise<AdoptionReport> {
+  /**
+   * Scan the present parents and adopt against them; one at a time (start-up, parent changes, periodic).
+   * Recovery only at start-up: the queue is not running yet, so nothing reconciles a resource half-written.
+   */
+  private adoptPresent(signal: AbortSignal, recover = false): Promise<AdoptionReport> {
     const run = this.adopting.then(async () => {
       const views = await scanParents(this.o.zfs, this.presence, signal);
+      if (recover) this.drift.account((await recoverResources(this.ctx, views)).retired);
       const report = await adopt(this.ctx, views, (kind, name) => this.queue.add(`${kind}/${name}`));
       const counts = { volumes: report.volumes, snapshots: report.snapshots, queued: report.queued, drift: report.drift.length };
       this.o.log.info('adoption pass', { ...counts, lost: report.lost, unavailable: report.unavailable, recovered: report.recovered });
-      this.setDrift(report.drift);
+      this.drift.set(report.drift);
       return report;
     });
     this.adopting = run.then(() => undefined, () => undefined);
@@ -278,23 +290,7 @@ export class NodeAgent {
   }
 
   /** Rescans the parents for managed objects without a resource. */
-  async refreshDrift(): Promise<void> {
-    try {
-      const views = await Promise.all(this.o.parents.map((p) => this.o.provisioner.scan(p, this.stopSignal.signal)));
-      this.setDrift(driftOf(views, this.volumes.list(), this.snapshots.list(), new Set(this.ctx.copies().values())));
-    } catch (err) {
-      this.o.log.warn('drift scan failed', { error: describeError(err).message });
-    }
-  }
-
-  private setDrift(drift: readonly string[]): void {
-    const changed = drift.join('\n') !== this.drift.join('\n');
-    this.drift = drift;
-    if (!changed) return;
-    if (drift.length > 0) {
-      void this.ctx.events.warning(involvedOf('ZfsNode', { name: this.o.node }), 'Drift',
-        `${drift.length} managed object(s) under this node's parents have no resource (left alone): ${drift.slice(0, 20).join(', ')}`);
-    }
-    void this.publisher.publish();
+  refreshDrift(): Promise<void> {
+    return this.drift.refresh();
   }
 }

@@ -14,6 +14,12 @@ export class ResourceWriter<T extends { readonly metadata: ObjectMeta }> {
     private readonly cache: ResourceCache<T>,
   ) {}
 
+  /** Creates the resource (CR recovery only); the answer is applied to the cache, undefined if it does not decode. */
+  async create(body: object): Promise<T | undefined> {
+    const epoch = this.cache.epoch;
+    return this.cache.observe(await this.api.create(this.plural, body), epoch);
+  }
+
   /** Adds the finalizer; returns the updated object (also applied to the cache for the next read). */
   async addFinalizer(obj: T): Promise<T> {
     const finalizers = [...(obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), FINALIZER];

@@ -28,6 +28,8 @@ export interface Config {
   readonly kubeconfig: string | undefined;
   /** Controller mode: run the driver's own loops only while holding the leader Lease. */
   readonly leaderElection: boolean;
+  /** Node mode: re-create missing ZfsVolumes/ZfsSnapshots from the pool's records at start-up (issue #10). */
+  readonly recoverResources: boolean;
   readonly metricsAddress: string | undefined;
   /** Node-to-node transfers (standalone and node mode), when configured. */
   readonly transfer: TransferConfig | undefined;
@@ -51,6 +53,7 @@ export const SERVE_FLAGS = {
   'sweep-interval': { env: 'ZFS_CSI_SWEEP_INTERVAL', help: 'seconds between sweeps of retired data (default 600)' },
   'health-interval': { env: 'ZFS_CSI_HEALTH_INTERVAL', help: 'seconds between pool-health reads for volume conditions (default 30)' },
   'leader-election': { env: 'ZFS_CSI_LEADER_ELECTION', help: 'controller mode: true | false, run the driver\'s loops only in the Lease holder (default true)' },
+  'recover-resources': { env: 'ZFS_CSI_RECOVER_RESOURCES', help: 'node mode: true | false, re-create missing ZfsVolumes/ZfsSnapshots from the pool\'s records at start-up (default false)' },
   kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig outside a cluster (controller and node modes)' },
   'metrics-address': { env: 'ZFS_CSI_METRICS_ADDRESS', help: 'host:port for /metrics, /healthz, /readyz' },
   ...TRANSFER_FLAGS,
@@ -108,6 +111,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   if (!Number.isInteger(health) || health < 1) problems.push('--health-interval must be a whole number of seconds ≥ 1');
   const leaderElection = get('leader-election') ?? 'true';
   if (leaderElection !== 'true' && leaderElection !== 'false') problems.push('--leader-election must be true or false');
+  const recoverResources = get('recover-resources') ?? 'false';
+  if (recoverResources !== 'true' && recoverResources !== 'false') problems.push('--recover-resources must be true or false');
   const transfer = parseTransferConfig({
     get, mode, nodeId, socketPath, peers: parentList(values['peer'], env[SERVE_FLAGS.peer.env]),
   }, problems);
@@ -129,6 +134,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     healthIntervalSeconds: health,
     kubeconfig: get('kubeconfig'),
     leaderElection: leaderElection === 'true',
+    recoverResources: recoverResources === 'true',
     metricsAddress: get('metrics-address'),
     transfer,
     signer,

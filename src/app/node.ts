@@ -55,6 +55,7 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
     agentVersion: VERSION,
     eventNamespace: eventNamespace(process.env),
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
+    recoverResources: config.recoverResources,
   });
   sent = () => agent.transfers?.outgoing.list() ?? [];
   metrics?.setSources({ capacity: localCapacity({ capacity: new CapacityCache(zfs, config.nodeId, config.parents), zfs, parents: config.parents }) });

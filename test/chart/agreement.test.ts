@@ -77,6 +77,8 @@ test('the node plugin configuration parses into what the values ask for', () => 
   assert.equal(config.zpoolCommand, node['zpoolCommand']);
   assert.deepEqual(config.zfsPrefix, ['/usr/bin/nsenter', '--target', '1', '--mount', '--']);
   assert.equal(config.sweepIntervalSeconds, node['sweepIntervalSeconds']);
+  assert.equal(config.recoverResources, false, 'CR recovery is opt-in');
+  assert.equal(node['recoverResources'], false);
   // Every branch is rendered here, so the transfer settings (node.transfer.enabled) are read too.
   const transfer = asObj(node['transfer'], 'transfer');
   assert.deepEqual(config.transfer?.listen, { host: '0.0.0.0', port: transfer['port'] });

@@ -107,7 +107,8 @@ test('the node agent reads and patches its resources, writes its ZfsNode, create
   const node = rules('rbac-node.yaml', 'ClusterRole');
   const granted = (group: string, res: string): string[] => [...verbs(node, group, res)].sort();
   for (const res of [PLURAL.volume, PLURAL.snapshot]) {
-    assert.deepEqual(granted(GROUP, res), ['get', 'list', 'patch', 'watch']);
+    // create: CR recovery only (issue #10), inside its switch (checked below).
+    assert.deepEqual(granted(GROUP, res), ['create', 'get', 'list', 'patch', 'watch']);
     assert.deepEqual(granted(GROUP, `${res}/status`), ['get', 'patch']);
   }
   assert.deepEqual(granted(GROUP, PLURAL.node), ['create', 'get', 'list', 'patch', 'watch']);
@@ -119,6 +120,10 @@ test('the node agent reads and patches its resources, writes its ZfsNode, create
   assert.deepEqual(other, []);
   const ns = rules('rbac-node.yaml', 'Role');
   assert.deepEqual(ns, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: [CA] }], 'only the CA ConfigMap, by name');
+  // The masking renderer keeps every branch: the create rule must be granted only with recovery and the
+  // node-authority policy that keeps each agent to its own node's records (DESIGN.md §4 rule 9).
+  assert.match(read(CHART, 'templates', 'rbac-node.yaml'),
+    /\{\{- if and \.Values\.node\.recoverResources \.Values\.rbac\.nodeAuthority \}\}\n(\s+#.*\n)*\s+- apiGroups: \["zfs\.csi\.dev"\]\n\s+resources: \["zfsvolumes", "zfssnapshots"\]\n\s+verbs: \["create"\]\n\s+\{\{- end \}\}/);
 });
 
 test('the transfer signer: CSRs read, approval and status written, approve/sign only on its own signer, CA by name', () => {

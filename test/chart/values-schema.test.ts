@@ -33,7 +33,7 @@ test('a values file that turns every option on validates', () => {
     node: {
       parents: ['tank/k8s', 'fast/k8s'], kubeletDir: '/var/lib/k0s/kubelet', hostAccess: 'chroot', zfsPrefix: '/usr/sbin/chroot /host',
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
-      registrar: { port: 9819 }, livenessProbe: { port: 9828 }, sweepIntervalSeconds: 60,
+      registrar: { port: 9819 }, livenessProbe: { port: 9828 }, sweepIntervalSeconds: 60, recoverResources: true,
     },
     storageClasses: [
       { name: 'zfs', default: true, parentDataset: 'fast/k8s', reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: false, allowedNodes: ['node-a'], parameters: { compression: 'zstd', quotaType: 'quota', thin: 'false' }, labels: { a: 'b' }, annotations: { c: 'd' } },
@@ -67,6 +67,7 @@ const BAD: readonly [string, Obj][] = [
   ['a bad toleration operator', { node: { tolerations: [{ operator: 'Maybe' }] } }],
   ['a health-monitor interval that is not a duration', { controller: { healthMonitor: { interval: 'every minute' } } }],
   ['a health-monitor flag that is a string', { controller: { healthMonitor: { enabled: 'yes' } } }],
+  ['CR recovery asked for as a string', { node: { recoverResources: 'yes' } }],
 ];
 
 for (const [what, overrides] of BAD) {

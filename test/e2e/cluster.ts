@@ -42,6 +42,8 @@ export interface ClusterOptions {
   readonly sizeB?: string;
   /** Node-to-node transfers on (issue #8): each agent gets its own certificate and a loopback endpoint. */
   readonly transfers?: boolean;
+  /** The chart's node.recoverResources (issue #10): its RBAC and policy let agents re-create their own records. */
+  readonly recoverResources?: boolean;
 }
 
 export class E2eCluster {
@@ -84,7 +86,8 @@ export class E2eCluster {
     // On the fake, every process runs as the identity the chart gives it, under the chart's RBAC and
     // admission policy: what the code needs and the chart does not grant fails here (issue #7 part 1).
     const fake = this.target.fake;
-    const authority = fake === undefined ? undefined : enforceChartAuthority(fake);
+    const authority = fake === undefined ? undefined
+      : enforceChartAuthority(fake, options.recoverResources === true ? { node: { recoverResources: true } } : {});
     const kubeconfigFor = async (who: string, token: string | undefined): Promise<string> => {
       const file = join(this.dir, `kubeconfig-${who}`);
       const kc = fake === undefined || token === undefined ? this.target.kc : fakeKubeConfig(fake, token);
@@ -177,9 +180,9 @@ export class E2eCluster {
     return { volumes: await names(PLURAL.volume), snapshots: await names(PLURAL.snapshot) };
   }
 
-  /** Restarts an agent after a crash (same flags, same pool and directories). */
-  async restart(n: E2eNode): Promise<void> {
-    await n.agent.start();
+  /** Restarts an agent after a crash (same flags, same pool and directories; `extraArgs` for this run only). */
+  async restart(n: E2eNode, extraArgs: readonly string[] = []): Promise<void> {
+    await n.agent.start(extraArgs);
   }
 
   onCleanup(fn: () => Promise<void>): void {

@@ -46,10 +46,10 @@ export class ServeProcess {
     return this.output;
   }
 
-  /** Spawns the process and waits until CSI Probe answers ready. */
-  async start(): Promise<void> {
+  /** Spawns the process and waits until CSI Probe answers ready; `extraArgs` for this run only (a restart with a flag). */
+  async start(extraArgs: readonly string[] = []): Promise<void> {
     if (this.proc) throw new Error(`${this.name} is already running`);
-    const proc = execa(process.execPath, [...NODE_RUNTIME_FLAGS, MAIN, 'serve', ...this.args], { reject: false, all: true, buffer: false, stdin: 'ignore', env: this.env });
+    const proc = execa(process.execPath, [...NODE_RUNTIME_FLAGS, MAIN, 'serve', ...this.args, ...extraArgs], { reject: false, all: true, buffer: false, stdin: 'ignore', env: this.env });
     proc.all?.on('data', (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-LOG_TAIL);
       if (LOG_DIR) appendFileSync(join(LOG_DIR, `${this.name}.log`), chunk);

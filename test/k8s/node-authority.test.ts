@@ -93,10 +93,12 @@ test('a node agent does its own work: its finalizer, its status, its ZfsNode', a
 });
 
 test('the node agents cannot create volumes, and a token without the node claim writes nothing', async () => {
+  // Recovery off (the default): helm leaves out the create rule; this renderer keeps every branch (the rbac
+  // test pins the switch), so here the policy answers, as it would for a create rule added by hand.
   await refused(nodeA.create(PLURAL.volume, {
-    apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name: 'vol-forged' },
+    apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name: 'vol-forged', labels: { [NODE_LABEL]: 'node-a' } },
     spec: { csiName: 'x', volumeId: 'vol-forged', nodeName: 'node-a', parentDataset: 'tank/csi', requestedBytes: '1', properties: {}, quotaType: 'refquota', thin: true },
-  }), 403, /cannot create resource "zfsvolumes"/);
+  }), 403, /create ZfsVolumes and ZfsSnapshots only to recover their own node's records \(node\.recoverResources\)/);
   const id = await volumeOf('node-a');
   await refused(unbound.patchStatus(PLURAL.volume, id, { phase: 'Ready' }), 403, /pod-bound ServiceAccount token that names its node/);
   assert.ok((await unbound.list(PLURAL.volume)).items.length > 0, 'reading is still allowed');
@@ -158,4 +160,59 @@ test('the chart ships the policy with a Deny binding (a policy without one enfor
   assert.deepEqual(authority.policies.policyNames, ['zfs-csi-node-authority']);
   const binding = renderTemplate('admission-node.yaml').find((d) => d['kind'] === 'ValidatingAdmissionPolicyBinding');
   assert.deepEqual((binding?.['spec'] as { validationActions?: unknown } | undefined)?.validationActions, ['Deny']);
+});
+
+/** CR recovery (issue #10 part 2b) on: a second API server under the chart rendered with node.recoverResources. */
+async function withRecovery(run: (as: (node: string) => KubeApi, admin: KubeApi) => Promise<void>): Promise<void> {
+  const s = await FakeApiServer.start();
+  try {
+    const auth = enforceChartAuthority(s, { node: { recoverResources: true } });
+    await run((node) => new KubeApi(fakeKubeConfig(s, auth.nodeToken(node))), new KubeApi(fakeKubeConfig(s)));
+  } finally {
+    await s.close();
+  }
+}
+
+const recoveredVolume = (id: string, node: string, label: string, extra: { spec?: object; finalizers?: string[] } = {}): object => ({
+  apiVersion: API_VERSION, kind: 'ZfsVolume',
+  metadata: { name: id, labels: { [NODE_LABEL]: label }, finalizers: extra.finalizers ?? [FINALIZER] },
+  spec: { csiName: `pvc-${id}`, volumeId: id, nodeName: node, parentDataset: 'tank/csi', requestedBytes: '1048576', properties: {}, quotaType: 'refquota', thin: true, ...extra.spec },
+});
+
+test('recovery: an agent re-creates its own node\'s records, never one naming another node', async () => {
+  await withRecovery(async (as, root) => {
+    const a = as('node-a');
+    await a.create(PLURAL.volume, recoveredVolume('vol-mine', 'node-a', 'node-a'));
+    await a.create(PLURAL.snapshot, {
+      apiVersion: API_VERSION, kind: 'ZfsSnapshot', metadata: { name: 'snap-mine', labels: { [NODE_LABEL]: 'node-a' }, finalizers: [FINALIZER] },
+      spec: { csiName: 'snapshot-mine', snapshotId: 'snap-mine', sourceVolumeId: 'vol-mine', nodeName: 'node-a' },
+    });
+    await a.patchStatus(PLURAL.volume, 'vol-mine', { phase: 'Ready' });
+    await refused(a.create(PLURAL.volume, recoveredVolume('vol-theirs', 'node-b', 'node-b')), 403, /may write only the resources of its own node; this one belongs to node-b/);
+    await refused(a.create(PLURAL.snapshot, {
+      apiVersion: API_VERSION, kind: 'ZfsSnapshot', metadata: { name: 'snap-theirs', labels: { [NODE_LABEL]: 'node-b' } },
+      spec: { csiName: 'snapshot-theirs', snapshotId: 'snap-theirs', sourceVolumeId: 'vol-x', nodeName: 'node-b' },
+    }), 403, /belongs to node-b/);
+    // Its own spec but another node's label: node-b's agent would watch it (label selector) and act on it.
+    await refused(a.create(PLURAL.volume, recoveredVolume('vol-relabelled', 'node-a', 'node-b')), 403, /labelled with its node/);
+    assert.equal(await root.get(PLURAL.volume, 'vol-theirs'), undefined);
+    assert.equal(await root.get(PLURAL.volume, 'vol-relabelled'), undefined);
+  });
+});
+
+test('recovery: a re-created record carries no intent — no deletion, no modification, no foreign finalizer — and is never deleted', async () => {
+  await withRecovery(async (as) => {
+    const a = as('node-a');
+    const intent = /no deletion intent, no modification request and no finalizer but its own/;
+    await refused(a.create(PLURAL.volume, recoveredVolume('vol-doomed', 'node-a', 'node-a', { spec: { deletionRequested: true } })), 403, intent);
+    await refused(a.create(PLURAL.volume, recoveredVolume('vol-mod', 'node-a', 'node-a', { spec: { mutableParameters: { properties: { compression: 'off' } } } })), 403, intent);
+    await refused(a.create(PLURAL.volume, recoveredVolume('vol-fin', 'node-a', 'node-a', { finalizers: [FINALIZER, 'example.com/keep'] })), 403, intent);
+    await refused(a.create(PLURAL.transfer, {
+      apiVersion: API_VERSION, kind: 'ZfsTransfer', metadata: { name: 'xfer-yyyyyyyyyyyyyyyyyyyy', labels: { [NODE_LABEL]: 'node-a', [TARGET_NODE_LABEL]: 'node-a' } },
+      spec: { snapshotId: 'snap-x', volumeId: 'vol-x', nodeName: 'node-a', targetNode: 'node-a' },
+    }), 403, /create ZfsVolumes and ZfsSnapshots only to recover|cannot create resource "zfstransfers"/);
+    await a.create(PLURAL.volume, recoveredVolume('vol-kept', 'node-a', 'node-a'));
+    await refused(a.delete(PLURAL.volume, 'vol-kept'), 403, /cannot delete resource "zfsvolumes"/);
+    await refused(a.patch(PLURAL.volume, 'vol-kept', { spec: { deletionRequested: true } }), 403, /only its own finalizer/);
+  });
 });

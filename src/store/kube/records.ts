@@ -125,8 +125,21 @@ export function toSnapshotRecord(s: ZfsSnapshot): SnapshotRecord {
   };
 }
 
+/** A resource as written by create (the controller's, or the agent's CR recovery, src/agent/recovery.ts). */
+export interface ResourceBody {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly finalizers?: readonly string[];
+  };
+  readonly spec: object;
+}
+
 /** The ZfsVolume the controller creates for spec (docs/kubernetes-mode.md, "Create"). */
-export function volumeBody(spec: VolumeSpec): object {
+export function volumeBody(spec: VolumeSpec): ResourceBody {
   const contentSource = fromSource(spec.source);
   const parentParam = spec.params.parentDataset;
   return {
@@ -162,7 +175,7 @@ export function sameVolumeSpec(v: ControllerVolume, spec: VolumeSpec): boolean {
     a.params.thin === spec.params.thin && a.params.parentDataset === spec.params.parentDataset;
 }
 
-export function snapshotBody(spec: SnapshotSpec): object {
+export function snapshotBody(spec: SnapshotSpec): ResourceBody {
   return {
     apiVersion: API_VERSION,
     kind: KIND.snapshot,
