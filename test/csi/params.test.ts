@@ -33,7 +33,7 @@ describe('parseParams', () => {
   });
 
   it('refuses unknown keys, naming the key and the allowed ones', () => {
-    invalid(() => parseParams({ mountpoint: '/x' }), /"mountpoint".*allowed: quotaType, thin, parentDataset, compression/);
+    invalid(() => parseParams({ mountpoint: '/x' }), /"mountpoint".*allowed: quotaType, thin, parentDataset, foreignSnapshots, compression/);
     invalid(() => parseParams({ refquota: '1G' }), /"refquota"/);
     invalid(() => parseParams({ constructor: 'x' }), /"constructor"/);
     invalid(() => parseParams(JSON.parse('{"__proto__":"x"}') as Record<string, string>), /"__proto__".*allowed/);
