@@ -16,6 +16,7 @@ import type { Zfs } from '../zfs/zfs.js';
 import { adopt, driftOf, type AdoptionReport } from './adopt.js';
 import type { AgentContext } from './context.js';
 import { eventNamespace, involvedOf, KubeEventSink, type EventSink } from './events.js';
+import { reportHolds } from './foreign-holds.js';
 import { NodePublisher } from './node-publisher.js';
 import { volumeLookup } from './node-lookup.js';
 import { ParentPresence } from './presence.js';
@@ -262,6 +263,7 @@ export class NodeAgent {
       this.o.log.info('retired volume destroyed: nothing needs its data any more', { volume: id });
       this.queue.add(`volume/${id}`);
     }
+    await reportHolds(this.ctx, parent, result.held);
   }
 
   private async periodic(): Promise<void> {
