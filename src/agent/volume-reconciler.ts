@@ -225,6 +225,8 @@ export class VolumeReconciler {
     // Retired: the sweep destroys it now when only foreign snapshots its policy lets go remain, and reports
     // it when they keep it (issue #10 part 3). A clone going may release a retired origin (DESIGN.md §3.1).
     if (outcome === 'retired' || record.source) await this.ctx.sweep(parent, signal);
-    return outcome === 'retired' ? 'Retired' : 'Destroyed';
+    if (outcome === 'destroyed') return 'Destroyed';
+    // The sweep may have destroyed it just now (foreignSnapshots=destroy): say what the pool holds.
+    return (await inspectVolume(this.ctx.zfs, parent, record.dataset, record.id, signal)) ? 'Retired' : 'Destroyed';
   }
 }
