@@ -105,6 +105,13 @@ describe('parseParams', () => {
     assert.ok(!sameParams(parseParams({}), parseParams({ thin: 'false' })));
     assert.ok(!sameParams(parseParams({}), parseParams({ parentDataset: 'tank' })));
   });
+
+  it('foreignSnapshots: keep|destroy, any case; an explicit keep is the default, destroy is another intent', () => {
+    assert.equal(parseParams({ foreignSnapshots: ' Destroy ' }).foreignSnapshots, 'destroy');
+    invalid(() => parseParams({ foreignSnapshots: 'delete' }), /^parameter foreignSnapshots: "delete" is not one of keep\|destroy$/);
+    assert.ok(sameParams(parseParams({}), parseParams({ foreignSnapshots: 'keep' })));
+    assert.ok(!sameParams(parseParams({}), parseParams({ foreignSnapshots: 'destroy' })));
+  });
 });
 
 describe('isDatasetName', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ForeignSnapshotPolicy, VolumeSpec } from '../../src/domain/types.js';
 import { snapshotProps, volumeProps } from '../../src/provision/build.js';
-import { decodePool, type PoolView } from '../../src/provision/decode.js';
+import { decodePool, decodeVolume, type PoolView } from '../../src/provision/decode.js';
 import { planRetired } from '../../src/provision/foreign.js';
 import { HeldReport } from '../../src/provision/held-report.js';
 import { Sweeper } from '../../src/provision/sweeper.js';
@@ -28,7 +28,8 @@ function volume(policy: ForeignSnapshotPolicy | undefined, retired = true): Data
 }
 const foreign = (snap: string, holds = '0'): DatasetInfo => info(`${DS}@${snap}`, { type: 'snapshot', userrefs: holds });
 const managedSnap = (): DatasetInfo => {
-  const source = { id: ID, capacityBytes: 1n << 30n } as Parameters<typeof snapshotProps>[1];
+  const source = decodeVolume(volume(undefined, false));
+  assert.ok(source);
   const props = snapshotProps({ id: 'snap-bbbbbbbbbbbbbbbbbbbb', name: 's', sourceVolumeId: ID, node: 'n1' }, source, new Date(0));
   return info(`${DS}@snap-bbbbbbbbbbbbbbbbbbbb`, { ...props, type: 'snapshot', userrefs: '0' });
 };
