@@ -17,6 +17,7 @@ import { adopt, type AdoptionReport } from './adopt.js';
 import type { AgentContext } from './context.js';
 import { DriftTracker } from './drift.js';
 import { eventNamespace, KubeEventSink, type EventSink } from './events.js';
+import { reportHolds } from './foreign-holds.js';
 import { NodePublisher } from './node-publisher.js';
 import { volumeLookup } from './node-lookup.js';
 import { ParentPresence } from './presence.js';
@@ -274,6 +275,7 @@ export class NodeAgent {
       this.o.log.info('retired volume destroyed: nothing needs its data any more', { volume: id });
       this.queue.add(`volume/${id}`);
     }
+    await reportHolds(this.ctx, parent, result.held);
   }
 
   private async periodic(): Promise<void> {

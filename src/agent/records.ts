@@ -5,7 +5,7 @@
 import type { ContentSource, SnapshotRecord, SnapshotSpec, VolumeRecord, VolumeSpec } from '../domain/types.js';
 import { NO_CHANGE, sameChange, withChange, type VolumeChange } from '../domain/volume-change.js';
 import type { ZfsSnapshot, ZfsVolume } from '../store/kube/resources.js';
-import { FINALIZER } from '../store/kube/resources.js';
+import { FINALIZER, creationParams } from '../store/kube/resources.js';
 
 export const volumeDataset = (v: ZfsVolume): string => `${v.spec.parentDataset}/${v.spec.volumeId}`;
 
@@ -31,7 +31,7 @@ export function volumeSpecOf(v: ZfsVolume): VolumeSpec {
     capacityBytes: BigInt(v.spec.requestedBytes),
     ...(source ? { source } : {}),
     // What the volume is to have now: ControllerModifyVolume's values win over the creation parameters.
-    params: withChange({ properties: v.spec.properties, quotaType: v.spec.quotaType, thin: v.spec.thin }, wantedChange(v)),
+    params: withChange(creationParams(v.spec), wantedChange(v)),
   };
 }
 

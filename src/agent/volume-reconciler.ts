@@ -21,7 +21,7 @@ const CLEAR = { code: null, message: null } as const;
 function statusChange(from: VolumeChange, to: VolumeChange): object {
   const keys = new Set([...Object.keys(from.properties), ...Object.keys(to.properties)]);
   const properties = Object.fromEntries([...keys].map((k) => [k, to.properties[k] ?? null]));
-  return { properties, quotaType: to.quotaType ?? null, thin: to.thin ?? null };
+  return { properties, quotaType: to.quotaType ?? null, thin: to.thin ?? null, foreignSnapshots: to.foreignSnapshots ?? null };
 }
 
 export class VolumeReconciler {
@@ -222,9 +222,11 @@ export class VolumeReconciler {
       throw err;
     }
     this.ctx.capacity.invalidate();
-    if (outcome === 'retired') return 'Retired';
-    // A clone going may release the last snapshot of a retired origin (DESIGN.md §3.1).
-    if (record.source) await this.ctx.sweep(parent, signal);
-    return 'Destroyed';
+    // Retired: the sweep destroys it now when only foreign snapshots its policy lets go remain, and reports
+    // it when they keep it (issue #10 part 3). A clone going may release a retired origin (DESIGN.md §3.1).
+    if (outcome === 'retired' || record.source) await this.ctx.sweep(parent, signal);
+    if (outcome === 'destroyed') return 'Destroyed';
+    // The sweep may have destroyed it just now (foreignSnapshots=destroy): say what the pool holds.
+    return (await inspectVolume(this.ctx.zfs, parent, record.dataset, record.id, signal)) ? 'Retired' : 'Destroyed';
   }
 }

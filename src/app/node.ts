@@ -20,7 +20,7 @@ import { ZfsCli } from '../zfs/cli.js';
 import { ZfsStreams } from '../zfs/stream.js';
 import { localCapacity } from '../metrics/local-sources.js';
 import type { Metrics } from '../metrics/registry.js';
-import { driftByKind } from '../metrics/sources.js';
+import { driftByKind, foreignHeldTotals } from '../metrics/sources.js';
 import { CapacityCache } from '../provision/capacity.js';
 import { PoolHealthMonitor } from '../provision/pool-health.js';
 import type { Config } from './config.js';
@@ -66,6 +66,7 @@ export async function runNode(config: Config, log: Logger): Promise<Running> {
   const gauges = metrics && setInterval(() => {
     metrics.setReconcileQueueDepth(agent.queueDepth);
     metrics.setDriftObjects(driftByKind(agent.driftReport));
+    metrics.setForeignHeld(foreignHeldTotals(config.nodeId, config.parents, provisioner.sweeper.held()));
   }, GAUGE_REFRESH_MS).unref();
   const server = await serveCsi(config, log, {
     Identity: identityService({ driverName: config.driverName, version: VERSION, controller: false, ready: () => agent.ready() }),

@@ -5,6 +5,8 @@ import { identityService } from '../csi/identity.js';
 import { nodeService } from '../csi/node/index.js';
 import type { RunningServer } from '../grpc/server.js';
 import { localCapacity, localInventory } from '../metrics/local-sources.js';
+import { foreignHeldTotals } from '../metrics/sources.js';
+import { holdText } from '../provision/foreign.js';
 import { createMetrics, serveMetrics, zfsOptions } from './metrics-wiring.js';
 import { HostTargetManager } from '../mount/target-manager.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
@@ -51,6 +53,10 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     volumeStates: (records, signal) => localVolumeStates(
       { zfs, node: config.nodeId, bindsOf: (mps) => targets.bindsOfAll(mps) }, records, signal,
     ),
+    onHeld: (news, all) => {
+      for (const h of news) log.warn(holdText(h), { volume: h.volumeId, reason: h.reason, snapshots: h.snapshots });
+      metrics?.setForeignHeld(foreignHeldTotals(config.nodeId, config.parents, all));
+    },
   });
   const poolHealth = new PoolHealthMonitor({ zfs, parents: config.parents, intervalMs: config.healthIntervalSeconds * 1000, log });
   metrics?.setSources({

@@ -1,7 +1,9 @@
-import type { QuotaType } from '../domain/types.js';
+import type { ForeignSnapshotPolicy, QuotaType } from '../domain/types.js';
 import type { VolumeChange } from '../domain/volume-change.js';
 import { invalidArgument } from './errors.js';
-import { IGNORED_PREFIX, PROPERTY_GRAMMARS, allowedKeys, parseProperty, parseQuotaType, parseThin } from './params.js';
+import {
+  IGNORED_PREFIX, PROPERTY_GRAMMARS, allowedKeys, parseForeignSnapshots, parseProperty, parseQuotaType, parseThin,
+} from './params.js';
 
 /**
  * CSI `mutable_parameters` (CreateVolume, ValidateVolumeCapabilities, ControllerModifyVolume; spec
@@ -10,7 +12,9 @@ import { IGNORED_PREFIX, PROPERTY_GRAMMARS, allowedKeys, parseProperty, parseQuo
  * - compression, recordsize, copies and dedup apply to blocks written from now on
  *   (zfsprops(7): "changing this property only affects newly-written data");
  * - atime, sync, logbias, primarycache, secondarycache take effect at once;
- * - quotaType and thin move the quota and reservation to the other rule at the volume's current size.
+ * - quotaType and thin move the quota and reservation to the other rule at the volume's current size;
+ * - foreignSnapshots is driver policy, not a ZFS property: only the record changes, and it decides what
+ *   a later DeleteVolume does (issue #10 part 3). A volume already retired is gone for the CO and not modified.
  * Everything else in the allow-list stays fixed for the volume's life: parentDataset would move data,
  * and xattr, exec, setuid, devices, readonly, snapdir, checksum, relatime change what a running workload
  * sees of files it already has, which a VolumeAttributesClass change must not do behind its back.
@@ -19,7 +23,7 @@ export const MUTABLE_PROPERTIES = [
   'compression', 'recordsize', 'atime', 'sync', 'logbias', 'primarycache', 'secondarycache', 'copies', 'dedup',
 ] as const;
 
-export const MUTABLE_KEYS: readonly string[] = [...MUTABLE_PROPERTIES, 'quotaType', 'thin'];
+export const MUTABLE_KEYS: readonly string[] = [...MUTABLE_PROPERTIES, 'quotaType', 'thin', 'foreignSnapshots'];
 
 const isMutableProperty = (key: string): boolean => (MUTABLE_PROPERTIES as readonly string[]).includes(key);
 
@@ -36,14 +40,21 @@ function refuseKey(key: string): never {
 export function parseMutableParams(parameters: Readonly<Record<string, string>> | null | undefined): VolumeChange {
   let quotaType: QuotaType | undefined;
   let thin: boolean | undefined;
+  let foreignSnapshots: ForeignSnapshotPolicy | undefined;
   const properties: Record<string, string> = {};
   for (const key of Object.keys(parameters ?? {}).sort()) {
     const value = parameters?.[key] ?? '';
     if (key.startsWith(IGNORED_PREFIX)) continue;
     if (key === 'quotaType') quotaType = parseQuotaType(value);
     else if (key === 'thin') thin = parseThin(value);
+    else if (key === 'foreignSnapshots') foreignSnapshots = parseForeignSnapshots(value);
     else if (isMutableProperty(key)) properties[key] = parseProperty(key, value);
     else refuseKey(key);
   }
-  return { properties, ...(quotaType === undefined ? {} : { quotaType }), ...(thin === undefined ? {} : { thin }) };
+  return {
+    properties,
+    ...(quotaType === undefined ? {} : { quotaType }),
+    ...(thin === undefined ? {} : { thin }),
+    ...(foreignSnapshots === undefined ? {} : { foreignSnapshots }),
+  };
 }

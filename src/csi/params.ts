@@ -1,4 +1,4 @@
-import type { QuotaType, VolumeParams } from '../domain/types.js';
+import { foreignPolicyOf, type ForeignSnapshotPolicy, type QuotaType, type VolumeParams } from '../domain/types.js';
 import { invalidArgument } from './errors.js';
 
 /**
@@ -79,7 +79,7 @@ export const PROPERTY_GRAMMARS: Readonly<Record<string, Grammar>> = {
   checksum: oneOf('on', 'off', 'fletcher2', 'fletcher4', 'sha256', 'sha512', 'skein', 'noparity'),
 };
 
-export const DRIVER_KEYS = ['quotaType', 'thin', 'parentDataset'] as const;
+export const DRIVER_KEYS = ['quotaType', 'thin', 'parentDataset', 'foreignSnapshots'] as const;
 
 export function allowedKeys(): string[] {
   return [...DRIVER_KEYS, ...Object.keys(PROPERTY_GRAMMARS)];
@@ -110,6 +110,12 @@ export function parseThin(value: string): boolean {
   throw invalidArgument(`parameter thin: ${JSON.stringify(value)} is not one of true|false`);
 }
 
+export function parseForeignSnapshots(value: string): ForeignSnapshotPolicy {
+  const v = value.trim().toLowerCase();
+  if (v === 'keep' || v === 'destroy') return v;
+  throw invalidArgument(`parameter foreignSnapshots: ${JSON.stringify(value)} is not one of keep|destroy`);
+}
+
 function parseParentDataset(value: string): string {
   const v = value.trim().replace(/\/+$/, '');
   if (!isDatasetName(v)) {
@@ -138,6 +144,7 @@ export function parseParams(parameters: Readonly<Record<string, string>> | null 
   let quotaType: QuotaType = 'refquota';
   let thin = true;
   let parentDataset: string | undefined;
+  let foreignSnapshots: ForeignSnapshotPolicy | undefined;
   const properties: Record<string, string> = {};
   for (const key of Object.keys(parameters ?? {}).sort()) {
     const value = parameters?.[key] ?? '';
@@ -145,16 +152,21 @@ export function parseParams(parameters: Readonly<Record<string, string>> | null 
     if (key === 'quotaType') quotaType = parseQuotaType(value);
     else if (key === 'thin') thin = parseThin(value);
     else if (key === 'parentDataset') parentDataset = parseParentDataset(value);
+    else if (key === 'foreignSnapshots') foreignSnapshots = parseForeignSnapshots(value);
     else properties[key] = parseProperty(key, value);
   }
-  return parentDataset === undefined
-    ? { properties, quotaType, thin }
-    : { properties, quotaType, thin, parentDataset };
+  return {
+    properties, quotaType, thin,
+    ...(parentDataset === undefined ? {} : { parentDataset }),
+    ...(foreignSnapshots === undefined ? {} : { foreignSnapshots }),
+  };
 }
 
 /** Same intent: equal driver settings and the same property set (idempotency check, DESIGN.md §5). */
 export function sameParams(a: VolumeParams, b: VolumeParams): boolean {
   if (a.quotaType !== b.quotaType || a.thin !== b.thin || a.parentDataset !== b.parentDataset) return false;
+  // An explicit `keep` is the default: the same intent as saying nothing.
+  if (foreignPolicyOf(a) !== foreignPolicyOf(b)) return false;
   const ak = Object.keys(a.properties);
   if (ak.length !== Object.keys(b.properties).length) return false;
   return ak.every((k) => b.properties[k] === a.properties[k]);

@@ -10,6 +10,16 @@ export type ContentSource =
 
 export type QuotaType = 'refquota' | 'quota';
 
+/**
+ * What DeleteVolume and the sweep do with snapshots the driver did not make (sanoid, zfs-auto-snapshot, an
+ * operator's `zfs snapshot`) on a deleted volume (issue #10 part 3, docs/snapshots.md): keep them (the volume
+ * stays retired and is reported as held by them), or destroy them with the volume.
+ */
+export type ForeignSnapshotPolicy = 'keep' | 'destroy';
+
+/** Never destroy what the driver did not make unless the StorageClass says so. */
+export const DEFAULT_FOREIGN_SNAPSHOTS: ForeignSnapshotPolicy = 'keep';
+
 /** Validated StorageClass parameters (csi/params.ts is the only producer). */
 export interface VolumeParams {
   /** Allow-listed native ZFS properties, values already checked against their grammar. */
@@ -19,7 +29,12 @@ export interface VolumeParams {
   readonly thin: boolean;
   /** Parent dataset chosen by the StorageClass (`parentDataset`); undefined = the node's first parent. */
   readonly parentDataset?: string;
+  /** StorageClass `foreignSnapshots`; absent = DEFAULT_FOREIGN_SNAPSHOTS (records made before it existed). */
+  readonly foreignSnapshots?: ForeignSnapshotPolicy;
 }
+
+export const foreignPolicyOf = (params: VolumeParams): ForeignSnapshotPolicy =>
+  params.foreignSnapshots ?? DEFAULT_FOREIGN_SNAPSHOTS;
 
 /** What the CO asked for, with the ID and placement the controller decided. */
 export interface VolumeSpec {

@@ -6,6 +6,8 @@ export const METRIC = {
   volumes: 'zfs_csi_volumes',
   snapshots: 'zfs_csi_snapshots',
   retiredBytes: 'zfs_csi_retired_bytes',
+  heldByForeign: 'zfs_csi_retired_volumes_held_by_foreign_snapshots',
+  heldByForeignBytes: 'zfs_csi_retired_bytes_held_by_foreign_snapshots',
   poolAvailable: 'zfs_csi_pool_available_bytes',
   poolUsed: 'zfs_csi_pool_used_bytes',
   queueDepth: 'zfs_csi_reconcile_queue_depth',

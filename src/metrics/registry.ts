@@ -4,7 +4,7 @@ import type { CommandObserver } from '../zfs/exec.js';
 import { coalesce } from './coalesce.js';
 import { commandSample, type CommandBinaries } from './command.js';
 import { GRPC_BUCKETS, METRIC, ZFS_BUCKETS } from './names.js';
-import type { MetricsSources, PhaseCounts, PoolCapacity } from './sources.js';
+import type { ForeignHeldTotals, MetricsSources, PhaseCounts, PoolCapacity } from './sources.js';
 
 export interface MetricsOptions {
   /** Node.js process metrics (CPU, memory, event loop, GC); default true. */
@@ -28,6 +28,8 @@ export class Metrics {
   readonly #volumes: Gauge<'phase'>;
   readonly #snapshots: Gauge<'phase'>;
   readonly #retired: Gauge<PoolLabels>;
+  readonly #heldByForeign: Gauge<PoolLabels>;
+  readonly #heldByForeignBytes: Gauge<PoolLabels>;
   readonly #available: Gauge<PoolLabels>;
   readonly #used: Gauge<PoolLabels>;
   readonly #queueDepth: Gauge;
@@ -66,6 +68,14 @@ export class Metrics {
       new Gauge({ name, help, labelNames: ['node', 'parent'], registers, collect: () => this.#collectCapacity(gauge(), pick) });
     this.#retired = pool(METRIC.retiredBytes, 'Bytes held by retired volumes (deleted, kept for snapshots or clones).',
       () => this.#retired, (p) => p.retiredBytes);
+    this.#heldByForeign = new Gauge({
+      name: METRIC.heldByForeign, help: 'Retired volumes that only snapshots the driver did not make keep on the pool.',
+      labelNames: ['node', 'parent'], registers,
+    });
+    this.#heldByForeignBytes = new Gauge({
+      name: METRIC.heldByForeignBytes, help: 'Bytes used by retired volumes that only snapshots the driver did not make keep.',
+      labelNames: ['node', 'parent'], registers,
+    });
     this.#available = pool(METRIC.poolAvailable, 'Bytes available to new volumes under the parent dataset.',
       () => this.#available, (p) => p.availableBytes);
     this.#used = pool(METRIC.poolUsed, 'Bytes used by the parent dataset and everything below it.',
@@ -107,6 +117,16 @@ export class Metrics {
     Metrics.#fill(this.#retired, pools, (p) => p.retiredBytes);
     Metrics.#fill(this.#available, pools, (p) => p.availableBytes);
     Metrics.#fill(this.#used, pools, (p) => p.usedBytes);
+  }
+
+  /** Pushed after each sweep (both modes): the whole picture, so a parent missing from it has no series. */
+  setForeignHeld(totals: readonly ForeignHeldTotals[]): void {
+    this.#heldByForeign.reset();
+    this.#heldByForeignBytes.reset();
+    for (const t of totals) {
+      this.#heldByForeign.set({ node: t.node, parent: t.parent }, t.volumes);
+      this.#heldByForeignBytes.set({ node: t.node, parent: t.parent }, Number(t.bytes));
+    }
   }
 
   setReconcileQueueDepth(depth: number): void {

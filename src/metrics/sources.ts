@@ -43,3 +43,21 @@ export function countBy<T>(items: Iterable<T>, phaseOf: (item: T) => string): Re
 export function driftByKind(names: readonly string[]): Record<string, number> {
   return { volume: 0, snapshot: 0, ...countBy(names, (n) => (n.includes('@') ? 'snapshot' : 'volume')) };
 }
+
+/** Retired volumes of one parent that only foreign snapshots keep (issue #10 part 3), and their bytes. */
+export interface ForeignHeldTotals {
+  readonly node: string;
+  readonly parent: string;
+  readonly volumes: number;
+  readonly bytes: bigint;
+}
+
+/** Totals per parent, with every configured parent present (0 when none is held: "none", not "no data"). */
+export function foreignHeldTotals(
+  node: string, parents: readonly string[], holds: readonly { parent: string; usedBytes: bigint }[],
+): ForeignHeldTotals[] {
+  return parents.map((parent) => {
+    const mine = holds.filter((h) => h.parent === parent);
+    return { node, parent, volumes: mine.length, bytes: mine.reduce((sum, h) => sum + h.usedBytes, 0n) };
+  });
+}

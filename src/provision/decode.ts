@@ -16,6 +16,18 @@ export interface PoolView {
   readonly deferred: ReadonlySet<string>;
   /** Datasets or snapshots under the parent without the managed mark, or whose record is damaged. */
   readonly foreign: readonly string[];
+  /**
+   * Snapshots without the managed mark at all (sanoid, an operator's `zfs snapshot`): name → what keeps them.
+   * A damaged record of ours is not here: it still counts as the driver's (issue #10 part 3).
+   */
+  readonly unmarked: ReadonlyMap<string, UnmarkedSnapshot>;
+}
+
+export interface UnmarkedSnapshot {
+  /** `zfs hold` count: a held snapshot cannot be destroyed until the holder releases it. */
+  readonly holds: number;
+  /** Datasets under the parent cloned from it (their `origin`). */
+  readonly clones: readonly string[];
 }
 
 const isManaged = (info: DatasetInfo): boolean => info.props.get(P.managed) === 'true';
@@ -27,6 +39,7 @@ export function decodePool(parent: string, infos: readonly DatasetInfo[]): PoolV
   const helpers = new Map<string, string>();
   const deferred = new Set<string>();
   const foreign: string[] = [];
+  const unmarked = new Map<string, UnmarkedSnapshot>();
   for (const info of infos) {
     if (info.name === parent) continue;
     if (info.props.get('type') === 'snapshot') {
@@ -34,14 +47,28 @@ export function decodePool(parent: string, infos: readonly DatasetInfo[]): PoolV
       snapshotsOf.set(dataset, [...(snapshotsOf.get(dataset) ?? []), info.name]);
       if (info.props.get('defer_destroy') === 'on') deferred.add(info.name);
     }
+    if (info.props.get('type') === 'snapshot' && info.props.get(P.managed) === undefined) {
+      unmarked.set(info.name, { holds: Number(info.props.get('userrefs') ?? '0') || 0, clones: [] });
+    }
     const placed = isManaged(info) ? place(info) : undefined;
     if (placed === undefined) foreign.push(info.name);
     else if (placed.kind === 'volume') volumes.push(placed.record);
     else if (placed.kind === 'helper') helpers.set(info.name, placed.forVolume);
     else if (!deferred.has(info.name)) snapshots.push(placed.record);
   }
-  const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  return { volumes: volumes.sort(byId), snapshots: snapshots.sort(byId), snapshotsOf, helpers, deferred, foreign };
+  return { volumes: volumes.sort(byId), snapshots: snapshots.sort(byId), snapshotsOf, helpers, deferred, foreign, unmarked: withClones(unmarked, infos) };
+}
+
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Fills in the clones of each unmarked snapshot from the `origin` of every dataset the scan saw. */
+function withClones(unmarked: Map<string, UnmarkedSnapshot>, infos: readonly DatasetInfo[]): Map<string, UnmarkedSnapshot> {
+  for (const info of infos) {
+    const origin = info.props.get('origin');
+    const snap = origin === undefined ? undefined : unmarked.get(origin);
+    if (origin !== undefined && snap) unmarked.set(origin, { ...snap, clones: [...snap.clones, info.name] });
+  }
+  return unmarked;
 }
 
 type Placed =

@@ -5,6 +5,8 @@ import type { VolumeChange } from '../domain/volume-change.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import { CapacityCache } from './capacity.js';
 import { ProvisionError } from './errors.js';
+import type { ForeignHold } from './foreign.js';
+import { HeldReport } from './held-report.js';
 import type { Provisioner, ResolvedSource } from './provisioner.js';
 
 export interface LocalBackendDeps {
@@ -18,6 +20,11 @@ export interface LocalBackendDeps {
   readonly poolsReady: () => Promise<boolean>;
   /** Health and publications of volumes (volume-health.ts: zpool, zfs get, the mount table). */
   readonly volumeStates: (records: readonly VolumeRecord[], signal: AbortSignal) => Promise<VolumeState[]>;
+  /**
+   * After each sweep: the retired volumes held by foreign snapshots that are news (held-report.ts), and all
+   * of them on every parent (issue #10 part 3: log and metric).
+   */
+  readonly onHeld?: (news: readonly ForeignHold[], all: readonly ForeignHold[]) => void;
 }
 
 /**
@@ -25,6 +32,8 @@ export interface LocalBackendDeps {
  * the records live in a MemoryStore rebuilt from the pool at start (DESIGN.md §2).
  */
 export class LocalBackend implements VolumeBackend {
+  readonly #held = new HeldReport();
+
   constructor(private readonly deps: LocalBackendDeps) {}
 
   private get store(): MemoryStore {
@@ -91,7 +100,9 @@ export class LocalBackend implements VolumeBackend {
     if (outcome === 'destroyed') this.store.removeVolume(id);
     else this.store.putVolume({ ...record, retired: true });
     this.deps.capacity.invalidate();
-    if (outcome === 'destroyed' && this.originRetired(record)) await this.sweep(record.parent, signal);
+    // Retired: the sweep destroys it at once when only foreign snapshots its policy lets go remain, and
+    // reports it when they keep it (issue #10 part 3); a clone destroyed may have freed a retired origin.
+    if (outcome === 'retired' || this.originRetired(record)) await this.sweep(record.parent, signal);
   }
 
   /** True when the volume was cloned from data of a retired volume, which its destruction may have freed. */
@@ -161,6 +172,12 @@ export class LocalBackend implements VolumeBackend {
     const result = await this.deps.provisioner.sweeper.sweep(parent, signal);
     for (const id of result.destroyedVolumes) this.store.removeVolume(id);
     if (result.destroyedVolumes.length > 0) this.deps.capacity.invalidate();
+    this.deps.onHeld?.(this.#held.changed(parent, result.held), this.deps.provisioner.sweeper.held());
+  }
+
+  /** Retired volumes held by foreign snapshots, as of each parent's last sweep. */
+  heldByForeign(): readonly ForeignHold[] {
+    return this.deps.provisioner.sweeper.held();
   }
 
   async capacity(node: string | undefined, signal: AbortSignal): Promise<readonly CapacityReport[]> {

@@ -40,6 +40,8 @@ export const NATIVE_SCAN_PROPS = [
   'canmount',
   'creation',
   'defer_destroy',
+  // `zfs hold` count of a snapshot (zfs-fuse and OpenZFS): a held one cannot be destroyed (issue #10 part 3).
+  'userrefs',
 ] as const;
 
 export const SCAN_PROPS: readonly string[] = [...NATIVE_SCAN_PROPS, ...Object.values(P)];
@@ -93,5 +95,7 @@ function isParams(raw: unknown): raw is VolumeParams {
   if (!Object.values(props).every((v) => typeof v === 'string')) return false;
   if (r['quotaType'] !== 'refquota' && r['quotaType'] !== 'quota') return false;
   if (typeof r['thin'] !== 'boolean') return false;
+  const foreign = r['foreignSnapshots'];
+  if (foreign !== undefined && foreign !== 'keep' && foreign !== 'destroy') return false;
   return r['parentDataset'] === undefined || typeof r['parentDataset'] === 'string';
 }

@@ -114,7 +114,9 @@ export class AgentBench {
   }
 
   /** Writes a ZfsVolume as the controller does after placement; returns its name (the volume ID). */
-  async createVolume(options: { bytes?: bigint; source?: ContentSourceSpec; parent?: string; csiName?: string } = {}): Promise<string> {
+  async createVolume(options: {
+    bytes?: bigint; source?: ContentSourceSpec; parent?: string; csiName?: string; foreignSnapshots?: 'keep' | 'destroy';
+  } = {}): Promise<string> {
     const id = newVolumeId();
     await this.api.create(PLURAL.volume, {
       apiVersion: API_VERSION, kind: 'ZfsVolume',
@@ -124,6 +126,7 @@ export class AgentBench {
         parentDataset: options.parent ?? this.parent, requestedBytes: String(options.bytes ?? 32n * MiB),
         properties: NO_MOUNT ? { canmount: 'noauto' } : {}, quotaType: 'refquota', thin: true,
         ...(options.source ? { contentSource: options.source } : {}),
+        ...(options.foreignSnapshots ? { foreignSnapshots: options.foreignSnapshots } : {}),
       },
     });
     return id;

@@ -28,7 +28,7 @@ function snapshot(id: string, volumeId: string, extra: Partial<SnapshotRecord> =
 }
 
 const view = (volumes: VolumeRecord[], snapshots: SnapshotRecord[]): PoolView => ({
-  volumes, snapshots, snapshotsOf: new Map(), helpers: new Map(), deferred: new Set(), foreign: [],
+  volumes, snapshots, snapshotsOf: new Map(), helpers: new Map(), deferred: new Set(), foreign: [], unmarked: new Map(),
 });
 const none = { volumes: new Set<string>(), snapshots: new Set<string>() };
 

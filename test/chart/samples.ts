@@ -23,14 +23,16 @@ const volumeSpec: Required<ZfsVolumeSpec> = {
   properties: { compression: 'lz4', recordsize: '131072' },
   quotaType: 'refquota',
   thin: true,
-  mutableParameters: { properties: { compression: 'zstd', atime: 'off' }, quotaType: 'quota', thin: false },
+  foreignSnapshots: 'destroy',
+  mutableParameters: { properties: { compression: 'zstd', atime: 'off' }, quotaType: 'quota', thin: false, foreignSnapshots: 'keep' },
   deletionRequested: false,
 };
 const volumeStatus: Required<ZfsVolumeStatus> = {
   phase: 'Ready', code: 'RESOURCE_EXHAUSTED', message: 'earlier attempt ran out of space',
   capacityBytes: '10737418240', usedBytes: '98304', dataset: 'tank/k8s/vol-0a1b2c3d',
   mountpoint: '/var/lib/zfs-csi/mounts/vol-0a1b2c3d', datasetGuid: '1234567890123456789', deletion: 'Retired',
-  appliedParameters: { properties: { compression: 'zstd' } },
+  appliedParameters: { properties: { compression: 'zstd' }, foreignSnapshots: 'keep' },
+  heldByForeignSnapshots: { snapshots: ['autosnap_2026-01-02_00:00:01_daily'], reason: 'cloned', usedBytes: '98304' },
   observedGeneration: 3, conditions: [condition],
 };
 export const FULL_VOLUME: ZfsVolume = {

@@ -33,7 +33,7 @@ describe('parseParams', () => {
   });
 
   it('refuses unknown keys, naming the key and the allowed ones', () => {
-    invalid(() => parseParams({ mountpoint: '/x' }), /"mountpoint".*allowed: quotaType, thin, parentDataset, compression/);
+    invalid(() => parseParams({ mountpoint: '/x' }), /"mountpoint".*allowed: quotaType, thin, parentDataset, foreignSnapshots, compression/);
     invalid(() => parseParams({ refquota: '1G' }), /"refquota"/);
     invalid(() => parseParams({ constructor: 'x' }), /"constructor"/);
     invalid(() => parseParams(JSON.parse('{"__proto__":"x"}') as Record<string, string>), /"__proto__".*allowed/);
@@ -104,6 +104,13 @@ describe('parseParams', () => {
     assert.ok(!sameParams(a, parseParams({ compression: 'lz4', recordsize: '64K' })));
     assert.ok(!sameParams(parseParams({}), parseParams({ thin: 'false' })));
     assert.ok(!sameParams(parseParams({}), parseParams({ parentDataset: 'tank' })));
+  });
+
+  it('foreignSnapshots: keep|destroy, any case; an explicit keep is the default, destroy is another intent', () => {
+    assert.equal(parseParams({ foreignSnapshots: ' Destroy ' }).foreignSnapshots, 'destroy');
+    invalid(() => parseParams({ foreignSnapshots: 'delete' }), /^parameter foreignSnapshots: "delete" is not one of keep\|destroy$/);
+    assert.ok(sameParams(parseParams({}), parseParams({ foreignSnapshots: 'keep' })));
+    assert.ok(!sameParams(parseParams({}), parseParams({ foreignSnapshots: 'destroy' })));
   });
 });
 

@@ -25,6 +25,8 @@ export interface VolumeArgs {
   /** Strict topology: requisite and preferred both name only this node (external-provisioner --strict-topology). */
   readonly node?: string;
   readonly source?: Source;
+  /** StorageClass parameters. */
+  readonly params?: Readonly<Record<string, string>>;
 }
 
 const segment = (node: string): { segments: Record<string, string> } => ({ segments: { [TOPOLOGY_NODE_KEY]: node } });
@@ -35,7 +37,7 @@ export function volumeRequest(args: VolumeArgs) {
     name: args.name,
     capacity_range: { required_bytes: String(args.bytes ?? 32n * MiB) },
     volume_capabilities: [CAP],
-    parameters: {},
+    parameters: { ...(args.params ?? {}) },
     ...(args.node === undefined ? {} : { accessibility_requirements: { requisite: [segment(args.node)], preferred: [segment(args.node)] } }),
     ...(source === undefined
       ? {}

@@ -13,6 +13,8 @@ const EXPECTED: Record<string, readonly [string, readonly string[]]> = {
   [METRIC.volumes]: ['gauge', ['phase']],
   [METRIC.snapshots]: ['gauge', ['phase']],
   [METRIC.retiredBytes]: ['gauge', ['node', 'parent']],
+  [METRIC.heldByForeign]: ['gauge', ['node', 'parent']],
+  [METRIC.heldByForeignBytes]: ['gauge', ['node', 'parent']],
   [METRIC.poolAvailable]: ['gauge', ['node', 'parent']],
   [METRIC.poolUsed]: ['gauge', ['node', 'parent']],
   [METRIC.queueDepth]: ['gauge', []],

@@ -3,7 +3,7 @@
  * resource or `undefined` (a malformed object is ignored and reported, never trusted).
  */
 import type { VolumeChange } from '../../domain/volume-change.js';
-import { API_VERSION, type ContentSourceSpec, type ParentStatus, type ZfsNode, type ZfsSnapshot, type ZfsVolume } from './resources.js';
+import { API_VERSION, HOLD_REASONS, type ContentSourceSpec, type ForeignHoldStatus, type ParentStatus, type ZfsNode, type ZfsSnapshot, type ZfsVolume } from './resources.js';
 import { bool, bytes, decodeCode, decodeConditions, decodeMeta, defined, isObj, num, oneOf, str, stringMap, sub } from './decode-fields.js';
 
 export { decodeMeta } from './decode-fields.js';
@@ -23,7 +23,16 @@ function decodeChange(v: unknown): VolumeChange | undefined {
   const properties = stringMap(v['properties'] ?? {});
   if (properties === undefined) return undefined;
   const quotaType = oneOf(str(v, 'quotaType'), ['refquota', 'quota'] as const);
-  return defined({ properties, quotaType, thin: bool(v, 'thin') });
+  return defined({ properties, quotaType, thin: bool(v, 'thin'), foreignSnapshots: oneOf(str(v, 'foreignSnapshots'), POLICIES) });
+}
+
+const POLICIES = ['keep', 'destroy'] as const;
+
+function decodeHold(v: unknown): ForeignHoldStatus | undefined {
+  if (!isObj(v) || !Array.isArray(v['snapshots'])) return undefined;
+  const snapshots = v['snapshots'].filter((n): n is string => typeof n === 'string');
+  const reason = oneOf(str(v, 'reason'), HOLD_REASONS);
+  return reason ? { snapshots, reason, usedBytes: bytes(v, 'usedBytes') ?? '0' } : undefined;
 }
 
 export function decodeVolume(v: unknown): ZfsVolume | undefined {
@@ -48,6 +57,7 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
     metadata,
     spec: defined({
       csiName, volumeId, nodeName, parentDataset, requestedBytes, properties, quotaType, thin,
+      foreignSnapshots: oneOf(str(s, 'foreignSnapshots'), POLICIES),
       contentSource: decodeSource(s['contentSource']),
       mutableParameters: decodeChange(s['mutableParameters']),
       deletionRequested: bool(s, 'deletionRequested'),
@@ -63,6 +73,7 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
       datasetGuid: str(st, 'datasetGuid'),
       deletion: oneOf(str(st, 'deletion'), ['Destroyed', 'Retired', 'InUse'] as const),
       appliedParameters: decodeChange(st['appliedParameters']),
+      heldByForeignSnapshots: decodeHold(st['heldByForeignSnapshots']),
       observedGeneration: num(st, 'observedGeneration'),
       conditions: decodeConditions(st['conditions']),
     }),

@@ -31,7 +31,7 @@ function modifySettled(v: ControllerVolume, generation: number, wanted: VolumeCh
 function replacement(from: VolumeChange, to: VolumeChange): object {
   const keys = new Set([...Object.keys(from.properties), ...Object.keys(to.properties)]);
   const properties = Object.fromEntries([...keys].map((k) => [k, to.properties[k] ?? null]));
-  return { properties, quotaType: to.quotaType ?? null, thin: to.thin ?? null };
+  return { properties, quotaType: to.quotaType ?? null, thin: to.thin ?? null, foreignSnapshots: to.foreignSnapshots ?? null };
 }
 
 async function patchIntent(

@@ -2,13 +2,13 @@
  * The controller's view of its custom resources: what the CO may see (visibility rules), the domain records
  * built from spec + status, and the bodies the controller writes (docs/kubernetes-mode.md).
  */
-import type {
-  ContentSource, SnapshotRecord, SnapshotSpec, VolumeParams, VolumeRecord, VolumeSpec,
+import {
+  foreignPolicyOf, type ContentSource, type SnapshotRecord, type SnapshotSpec, type VolumeParams, type VolumeRecord, type VolumeSpec,
 } from '../../domain/types.js';
 import { NO_CHANGE, withChange } from '../../domain/volume-change.js';
 import { decodeVolume } from './decode.js';
 import {
-  API_VERSION, KIND, NODE_LABEL, type ContentSourceSpec, type ZfsSnapshot, type ZfsVolume,
+  API_VERSION, KIND, NODE_LABEL, creationParams, type ContentSourceSpec, type ZfsSnapshot, type ZfsVolume,
 } from './resources.js';
 
 /**
@@ -85,7 +85,7 @@ function fromSource(s: ContentSource | undefined): ContentSourceSpec | undefined
  * (status.appliedParameters; a modification still pending in spec is not the volume's yet).
  */
 function paramsOf(v: ControllerVolume): VolumeParams {
-  const base = { properties: { ...v.spec.properties }, quotaType: v.spec.quotaType, thin: v.spec.thin };
+  const base = creationParams(v.spec);
   const created = v.parentParam === undefined ? base : { ...base, parentDataset: v.parentParam };
   return withChange(created, v.status?.appliedParameters ?? NO_CHANGE);
 }
@@ -159,6 +159,7 @@ export function volumeBody(spec: VolumeSpec): ResourceBody {
       properties: { ...spec.params.properties },
       quotaType: spec.params.quotaType,
       thin: spec.params.thin,
+      ...(spec.params.foreignSnapshots === undefined ? {} : { foreignSnapshots: spec.params.foreignSnapshots }),
       ...(contentSource === undefined ? {} : { contentSource }),
     },
   };
@@ -172,7 +173,8 @@ export function sameVolumeSpec(v: ControllerVolume, spec: VolumeSpec): boolean {
     v.spec.requestedBytes === spec.capacityBytes.toString() &&
     JSON.stringify(fromSource(a.source)) === JSON.stringify(fromSource(spec.source)) &&
     props(a.params.properties) === props(spec.params.properties) && a.params.quotaType === spec.params.quotaType &&
-    a.params.thin === spec.params.thin && a.params.parentDataset === spec.params.parentDataset;
+    a.params.thin === spec.params.thin && a.params.parentDataset === spec.params.parentDataset &&
+    foreignPolicyOf(a.params) === foreignPolicyOf(spec.params);
 }
 
 export function snapshotBody(spec: SnapshotSpec): ResourceBody {

@@ -5,6 +5,7 @@
  * JSON numbers lose precision above 2^53.
  */
 import type { ErrorCode } from '../../domain/errors.js';
+import type { ForeignSnapshotPolicy, VolumeParams } from '../../domain/types.js';
 import type { VolumeChange } from '../../domain/volume-change.js';
 
 export const GROUP = 'zfs.csi.dev';
@@ -68,6 +69,8 @@ export interface ZfsVolumeSpec {
   readonly properties: Readonly<Record<string, string>>;
   readonly quotaType: 'refquota' | 'quota';
   readonly thin: boolean;
+  /** StorageClass foreignSnapshots (issue #10 part 3); absent = keep. */
+  readonly foreignSnapshots?: ForeignSnapshotPolicy;
   /**
    * What ControllerModifyVolume asked for since creation, merged key by key (a later value wins): these win
    * over properties/quotaType/thin. Absent = nothing. The agent sets all of it and answers in
@@ -95,11 +98,32 @@ export interface ZfsVolumeStatus {
   readonly deletion?: DeletionOutcome;
   /** The spec.mutableParameters ZFS holds now (set at observedGeneration); absent = none. */
   readonly appliedParameters?: VolumeChange;
+  /**
+   * Retired, and only snapshots the driver did not make keep its data (issue #10 part 3, docs/snapshots.md):
+   * their names and why they stay. Absent while nothing foreign holds it.
+   */
+  readonly heldByForeignSnapshots?: ForeignHoldStatus;
   readonly observedGeneration?: number;
   readonly conditions?: readonly Condition[];
 }
 
 export type DeletionOutcome = 'Destroyed' | 'Retired' | 'InUse';
+
+export const HOLD_REASONS = ['kept', 'cloned', 'held'] as const;
+
+export interface ForeignHoldStatus {
+  /** Snapshot names (the part after `@`), sorted. */
+  readonly snapshots: readonly string[];
+  /** kept: the policy is keep; cloned / held: destroy, but one has clones / a `zfs hold`. */
+  readonly reason: (typeof HOLD_REASONS)[number];
+  readonly usedBytes: string;
+}
+
+/** The VolumeParams a ZfsVolume was created with (ControllerModifyVolume's changes come on top). */
+export function creationParams(s: ZfsVolumeSpec): VolumeParams {
+  const base = { properties: { ...s.properties }, quotaType: s.quotaType, thin: s.thin };
+  return s.foreignSnapshots === undefined ? base : { ...base, foreignSnapshots: s.foreignSnapshots };
+}
 
 export interface ZfsVolume {
   readonly apiVersion: typeof API_VERSION;

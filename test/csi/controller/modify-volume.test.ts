@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MUTABLE_KEYS, parseMutableParams } from '../../../src/csi/mutable-params.js';
 import { allowedKeys } from '../../../src/csi/params.js';
+import { holdsChange, isEmptyChange, mergeChanges, withChange } from '../../../src/domain/volume-change.js';
 import type { ValidateVolumeCapabilitiesResponse } from '../../../src/grpc/gen/csi/v1/ValidateVolumeCapabilitiesResponse.js';
 import type { CreateVolumeResponse } from '../../../src/grpc/gen/csi/v1/CreateVolumeResponse.js';
 import { GiB, createReq, invoke, mountCap, rejects, setup } from './helpers.js';
@@ -26,6 +27,18 @@ describe('mutable parameters (grammar)', () => {
       properties: { compression: 'lz4', recordsize: '1048576' }, quotaType: 'quota', thin: false,
     });
     assert.deepEqual(parseMutableParams({ 'csi.storage.k8s.io/pvc/name': 'x' }), { properties: {} });
+  });
+
+  it('foreignSnapshots is mutable driver policy: it merges, applies and is held like the others', () => {
+    const change = parseMutableParams({ foreignSnapshots: 'DESTROY' });
+    assert.deepEqual(change, { properties: {}, foreignSnapshots: 'destroy' });
+    assert.ok(!isEmptyChange(change));
+    const params = { properties: {}, quotaType: 'refquota', thin: true } as const;
+    assert.equal(withChange(params, change).foreignSnapshots, 'destroy');
+    assert.ok(holdsChange(params, { properties: {}, foreignSnapshots: 'keep' }), 'no policy recorded = keep');
+    assert.ok(!holdsChange(params, change));
+    assert.equal(mergeChanges(change, { properties: { atime: 'off' } }).foreignSnapshots, 'destroy');
+    assert.throws(() => parseMutableParams({ foreignSnapshots: 'x' }), /foreignSnapshots: "x" is not one of keep\|destroy/);
   });
 
   it('immutable, unknown and badly valued keys are INVALID_ARGUMENT naming the key', () => {
