@@ -18,7 +18,12 @@ import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
 import { StandaloneState } from './standalone-state.js';
-import { startTransfers } from './standalone-transfers.js';
+import { startTransfers, type StandaloneTransfers } from './standalone-transfers.js';
+import { serveAdmin, type AdminServer } from './admin-server.js';
+import { importHandler } from './admin-imports.js';
+import { Importer } from '../provision/importer.js';
+import { KeyedLocks } from '../grpc/locks.js';
+import { newVolumeId } from '../csi/ids.js';
 import { VERSION } from './version.js';
 
 export interface Running {
@@ -35,10 +40,13 @@ export interface Running {
 export async function runStandalone(config: Config, log: Logger): Promise<Running> {
   const metrics = await createMetrics(config, log);
   const zfs = new ZfsCli(zfsOptions(config, metrics));
-  const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }), { publishRoots: config.publishRoots });
+  const mounter = new LinuxMounter({ prefix: config.zfsPrefix });
+  const targets = new HostTargetManager(mounter, { publishRoots: config.publishRoots });
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
   const store = new MemoryStore();
+  // Shared by the CSI calls and `ctl import` on the admin socket, so the two exclude each other.
+  const locks = new KeyedLocks();
   const state = new StandaloneState({ zfs, provisioner, store, parents: config.parents, log });
   const capacity = new CapacityCache(zfs, config.nodeId, config.parents);
   const backend = new LocalBackend({
@@ -66,14 +74,27 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
       nodeId: config.nodeId, volumes: state.nodeLookup(), targets,
       health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
-  }, metrics, http);
-  const transfers = config.transfer && await startTransfers({
-    config, transfer: config.transfer, zfs, store, absorb: (dataset) => state.absorb(dataset), metrics, log,
-  }).catch(async (err: unknown) => {
+  }, metrics, http, locks);
+  const importer = new Importer({
+    zfs, mountTable: () => mounter.table(), mountRoot: config.mountRoot, node: config.nodeId, parents: config.parents,
+    newId: newVolumeId, byName: (name) => store.volumeByName(name), byId: (id) => store.volume(id),
+  });
+  let transfers: StandaloneTransfers | undefined;
+  let admin: AdminServer | undefined;
+  try {
+    transfers = config.transfer && await startTransfers({
+      config, transfer: config.transfer, zfs, store, absorb: (dataset) => state.absorb(dataset), metrics, log,
+    });
+    admin = config.adminSocket === undefined ? undefined : await serveAdmin(config.adminSocket, {
+      imports: importHandler({ importer, store, locks, capacity, loaded: () => state.loaded }),
+      ...(transfers ? { transfers: transfers.manager } : {}),
+    }, log);
+  } catch (err) {
+    await transfers?.stop();
     await server.drain(0);
     await http?.close();
     throw err;
-  });
+  }
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
   poolHealth.start();
@@ -81,6 +102,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     server,
     async stop(timeoutMs) {
       state.stop();
+      await admin?.close();
       await transfers?.stop();
       await server.drain(timeoutMs);
       await poolHealth.stop();
