@@ -41,7 +41,7 @@ export interface ImportFacts {
   readonly now: Date;
 }
 
-/** What to write, in this order; `managed` goes last so a crash leaves an unmanaged dataset (docs/import.md). */
+/** What to write (importer.ts says in which order); `managed` goes last so a crash leaves an unmanaged dataset. */
 export interface ImportSteps {
   readonly id: string;
   readonly name: string;

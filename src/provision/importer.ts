@@ -66,13 +66,15 @@ export class Importer {
   }
 
   /**
-   * Record first (inert: nothing reads a record without the managed mark), then size and mount place, and the
-   * managed mark alone and last: a crash anywhere leaves an unmanaged dataset that a retry finishes.
+   * Size first: ZFS has the last word on whether the data fits (zfs-fuse reports `referenced` late, so the
+   * check can pass on a stale figure) and a refused refquota must leave nothing behind. Then the record
+   * (inert: nothing reads a record without the managed mark), the mount place, and the managed mark alone
+   * and last: a crash anywhere leaves an unmanaged dataset that a retry finishes.
    */
   private async apply(dataset: string, steps: ImportSteps, signal: AbortSignal): Promise<void> {
     const { zfs } = this.deps;
-    await zfs.set(dataset, steps.marks, signal);
     if (steps.quota) await zfs.set(dataset, steps.quota, signal);
+    await zfs.set(dataset, steps.marks, signal);
     if (steps.mountpointChange) await zfs.set(dataset, steps.mountpointChange, signal);
     if (steps.canmountChange) await zfs.set(dataset, steps.canmountChange, signal);
     const [state] = await zfs.get([dataset], ['mounted'], {}, signal);

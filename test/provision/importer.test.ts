@@ -61,20 +61,28 @@ function importerOver(fake: FakeZfs, ids: string[] = ['vol-aaaaaaaaaaaaaaaaaaaa'
 const signal = new AbortController().signal;
 const request = { dataset: DS, sizeBytes: 1n << 20n };
 
-test('the record first, then size and mount place, the managed mark last and alone; the record reads back', async () => {
+test('size first (ZFS may refuse it), then the record and mount place, the managed mark last and alone; the record reads back', async () => {
   const fake = new FakeZfs();
   const record = await importerOver(fake).importDataset(request, signal);
   assert.equal(fake.writes.at(-1), P.managed);
   assert.equal(fake.writes.indexOf(P.managed), fake.writes.length - 1, 'written once');
-  assert.ok(fake.writes.indexOf(P.volumeId) < fake.writes.indexOf('refquota'));
-  assert.ok(fake.writes.indexOf('refquota') < fake.writes.indexOf('mountpoint'));
+  assert.equal(fake.writes[0], 'refquota');
+  assert.ok(fake.writes.indexOf(P.volumeId) < fake.writes.indexOf('mountpoint'));
   assert.deepEqual(
     { id: record.id, dataset: record.dataset, parent: record.parent, capacity: record.capacityBytes, mountpoint: record.mountpoint, name: record.name },
     { id: 'vol-aaaaaaaaaaaaaaaaaaaa', dataset: DS, parent: PARENT, capacity: 1n << 20n, mountpoint: '/m/vol-aaaaaaaaaaaaaaaaaaaa', name: DS },
   );
 });
 
-for (const step of ['refquota', 'mountpoint', P.managed]) {
+test('a refquota ZFS refuses (the data does not fit) writes nothing else', async () => {
+  const fake = new FakeZfs();
+  fake.failOn = 'refquota';
+  await assert.rejects(importerOver(fake).importDataset(request, signal), /dataset is busy/);
+  assert.deepEqual(fake.writes, []);
+});
+
+// The record's ID is written before its other fields, so a failure there already pins the ID.
+for (const step of [P.csiName, 'mountpoint', P.managed]) {
   test(`a failure at ${step} leaves the dataset unmanaged; the retry finishes with the same ID`, async () => {
     const fake = new FakeZfs();
     fake.failOn = step;
