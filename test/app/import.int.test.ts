@@ -117,6 +117,18 @@ describe('a plain dataset: imported in place, then every volume operation works 
     assert.deepEqual(await zfsTree(d.parent), [name, `${name}@${snap.snapshot_id}`]);
   });
 
+  it('its snapshot restores and it clones into new volumes, named by their IDs as usual', async () => {
+    const { entries } = await d.client.controller.ListSnapshots({ source_volume_id: id });
+    const snapId = entries[0]?.snapshot?.snapshot_id ?? '';
+    const restored = await createVolume(d, 'plain-restored', 32n * MIB, { volume_content_source: { snapshot: { snapshot_id: snapId } } });
+    assert.equal(await zfsProp(`${d.parent}/${restored.volume_id}`, 'origin'), `${name}@${snapId}`);
+    const clone = await createVolume(d, 'plain-clone', 32n * MIB, { volume_content_source: { volume: { volume_id: id } } });
+    assert.equal(await zfsProp(`${d.parent}/${clone.volume_id}`, 'origin'), `${name}@clone-${clone.volume_id}`);
+    await d.client.controller.DeleteVolume({ volume_id: restored.volume_id });
+    await d.client.controller.DeleteVolume({ volume_id: clone.volume_id });
+    assert.deepEqual(await zfsTree(d.parent), [name, `${name}@${snapId}`], 'the clones and the hidden helper went');
+  });
+
   it('survives a restart: the state rebuilt from the pool has it, with its expanded size', async () => {
     const dir = d.dir;
     await d.stop();
