@@ -18,12 +18,8 @@ import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
 import { StandaloneState } from './standalone-state.js';
-import { startTransfers, type StandaloneTransfers } from './standalone-transfers.js';
-import { serveAdmin, type AdminServer } from './admin-server.js';
-import { importHandler } from './admin-imports.js';
-import { Importer } from '../provision/importer.js';
+import { startAdminSide } from './standalone-admin.js';
 import { KeyedLocks } from '../grpc/locks.js';
-import { newVolumeId } from '../csi/ids.js';
 import { VERSION } from './version.js';
 
 export interface Running {
@@ -75,26 +71,11 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
       health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
   }, metrics, http, locks);
-  const importer = new Importer({
-    zfs, mountTable: () => mounter.table(), mountRoot: config.mountRoot, node: config.nodeId, parents: config.parents,
-    newId: newVolumeId, byName: (name) => store.volumeByName(name), byId: (id) => store.volume(id),
-  });
-  let transfers: StandaloneTransfers | undefined;
-  let admin: AdminServer | undefined;
-  try {
-    transfers = config.transfer && await startTransfers({
-      config, transfer: config.transfer, zfs, store, absorb: (dataset) => state.absorb(dataset), metrics, log,
-    });
-    admin = config.adminSocket === undefined ? undefined : await serveAdmin(config.adminSocket, {
-      imports: importHandler({ importer, store, locks, capacity, loaded: () => state.loaded }),
-      ...(transfers ? { transfers: transfers.manager } : {}),
-    }, log);
-  } catch (err) {
-    await transfers?.stop();
+  const side = await startAdminSide({ config, zfs, mounter, store, state, capacity, locks, metrics, log }).catch(async (err: unknown) => {
     await server.drain(0);
     await http?.close();
     throw err;
-  }
+  });
   log.info('serving CSI', { mode: 'standalone', socket: server.socketPath, node: config.nodeId, parents: config.parents });
   state.start(config.sweepIntervalSeconds * 1000, (parent) => backend.sweep(parent));
   poolHealth.start();
@@ -102,8 +83,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     server,
     async stop(timeoutMs) {
       state.stop();
-      await admin?.close();
-      await transfers?.stop();
+      await side.stop();
       await server.drain(timeoutMs);
       await poolHealth.stop();
       await http?.close();
