@@ -171,6 +171,23 @@ describe('a dataset with data: the bytes are there through NodePublishVolume', (
   });
 });
 
+describe('a dataset made with no options at all (mountpoint inherited from the parent: none)', () => {
+  it('is mounted at the driver\'s place by the import, and publishes', async () => {
+    const name = `${d.parent}/bare-${randomBytes(2).toString('hex')}`;
+    await zfs('create', name);
+    assert.equal(await zfsProp(name, 'mounted'), 'no');
+    const id = await imported(d, name, '--size', '8Mi');
+    assert.equal(await zfsProp(name, 'mounted'), 'yes');
+    const target = join(await targetParent(d), 'target');
+    await d.client.node.NodePublishVolume({ volume_id: id, target_path: target, volume_capability: mountCap(), readonly: false });
+    await writeFile(join(target, 'f'), 'x');
+    assert.equal(await readFile(join(d.mountRoot, id, 'f'), 'utf8'), 'x');
+    await d.client.node.NodeUnpublishVolume({ volume_id: id, target_path: target });
+    await d.client.controller.DeleteVolume({ volume_id: id });
+    assert.deepEqual(await zfsTree(d.parent), []);
+  });
+});
+
 describe('an import interrupted half-way is finished by the retry', () => {
   it('a record without the managed mark is not a volume; the retry keeps its ID and completes it', async () => {
     const name = await dataset('half', { refquota: String(8n * MIB) });
