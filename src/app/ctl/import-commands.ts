@@ -54,11 +54,10 @@ export const importText = (v: ImportedVolume): string => keyValues([
 export const importCommands: readonly Command[] = [{
   name: 'import',
   positional: 'DATASET',
-  summary: 'Make an existing dataset (a direct child of a --parent, standalone driver) a volume, keeping its name and data; prints the volume ID. '
-    + 'Size: its refquota, or --size when it has none. Refused, with nothing changed, when it is mounted elsewhere, has child datasets or is already managed.',
+  summary: 'Make an existing dataset (a direct child of a --parent) a volume in place, name and data kept; prints the volume ID (docs/import.md).',
   flags: {
     name: { type: 'string', value: 'NAME', help: 'the volume\'s CO name, as CreateVolume would have it (default: the dataset name)' },
-    size: { type: 'string', value: 'SIZE', help: 'the volume\'s size when the dataset has no refquota (sets it; never below what it holds)' },
+    size: { type: 'string', value: 'SIZE', help: 'the volume\'s size when the dataset has no refquota (sets it; never below what it holds); with one, its refquota is the size' },
     ...ADMIN,
   },
   prepare(f) {
