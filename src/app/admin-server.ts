@@ -4,12 +4,14 @@ import type { Logger } from 'winston';
 import { describeError, DriverError, type ErrorCode } from '../domain/errors.js';
 import { prepareSocketPath, removeOwnSocket } from '../grpc/socket-file.js';
 import type { TransferManager } from '../transfer/manager.js';
+import type { ImportHandler } from './admin-imports.js';
 
 /**
- * The admin API of a standalone driver (issue #8 part 4), HTTP/JSON on a 0600 unix socket: only root on
- * this host may start or cancel transfers, and no network port is opened for it.
+ * The admin API of a standalone driver (issue #8 part 4, issue #10), HTTP/JSON on a 0600 unix socket: only
+ * root on this host may import datasets or start and cancel transfers, and no network port is opened for it.
  *
- *   GET  /v1/transfers               every transfer this process knows
+ *   POST /v1/imports                 {"dataset": "...", "name"?: "...", "sizeBytes"?: "..."} (admin-imports.ts)
+ *   GET  /v1/transfers               every transfer this process knows (when transfers are configured)
  *   GET  /v1/transfers/ID            one
  *   POST /v1/transfers               {"snapshotId": "...", "peer": "NODE", "parent"?: "..."}
  *   POST /v1/transfers/ID/cancel
@@ -20,15 +22,21 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+/** What the admin API serves; a collection that is absent answers NOT_FOUND. */
+export interface AdminRoutes {
+  readonly transfers?: TransferManager;
+  readonly imports?: ImportHandler;
+}
+
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ALREADY_EXISTS: 409, ABORTED: 409, UNAVAILABLE: 503,
 };
 const MAX_BODY = 64 * 1024;
 
-export async function serveAdmin(socketPath: string, transfers: TransferManager, log: Logger): Promise<AdminServer> {
+export async function serveAdmin(socketPath: string, routes: AdminRoutes, log: Logger): Promise<AdminServer> {
   await prepareSocketPath(socketPath);
   const server = createServer((req, res) => {
-    handle(req, transfers).then(
+    handle(req, routes).then(
       ({ status, body }) => reply(res, status, body),
       (err: unknown) => {
         const { code, message } = describeError(err);
@@ -60,10 +68,15 @@ interface Reply {
   readonly body: unknown;
 }
 
-async function handle(req: IncomingMessage, transfers: TransferManager): Promise<Reply> {
+async function handle(req: IncomingMessage, routes: AdminRoutes): Promise<Reply> {
   const path = new URL(req.url ?? '/', 'http://admin').pathname.split('/').filter((s) => s !== '');
   const [v1, collection, id, action] = path;
+  if (v1 === 'v1' && collection === 'imports' && path.length === 2 && req.method === 'POST' && routes.imports) {
+    return { status: 200, body: await routes.imports(await readJson(req)) };
+  }
+  const transfers = routes.transfers;
   if (v1 !== 'v1' || collection !== 'transfers' || path.length > 4) throw new DriverError('NOT_FOUND', `no such resource ${req.url ?? ''}`);
+  if (!transfers) throw new DriverError('FAILED_PRECONDITION', 'transfers are not configured on this driver (--peer, --tls-*; docs/replication.md)');
   if (req.method === 'GET' && id === undefined) return { status: 200, body: { transfers: transfers.list() } };
   if (req.method === 'GET' && id !== undefined && action === undefined) {
     const status = transfers.get(id);

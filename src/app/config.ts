@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSignerConfig, SIGNER_FLAGS, type SignerConfig } from './signer-config.js';
-import { parseTransferConfig, TRANSFER_FLAGS, type TransferConfig } from './transfer-config.js';
+import { adminSocketOf, parseTransferConfig, TRANSFER_FLAGS, type TransferConfig } from './transfer-config.js';
 
 export type Mode = 'standalone' | 'controller' | 'node';
 const MODES: readonly Mode[] = ['standalone', 'controller', 'node'];
@@ -35,6 +35,8 @@ export interface Config {
   readonly transfer: TransferConfig | undefined;
   /** Controller mode: the transfer certificate signer, when configured. */
   readonly signer: SignerConfig | undefined;
+  /** Standalone mode: the admin API's unix socket (`ctl import`, `ctl transfer-*`); undefined in the others. */
+  readonly adminSocket: string | undefined;
 }
 
 /** Flag → environment variable; a flag on the command line wins. */
@@ -117,6 +119,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     get, mode, nodeId, socketPath, peers: parentList(values['peer'], env[SERVE_FLAGS.peer.env]),
   }, problems);
   const signer = parseSignerConfig(get, mode, problems);
+  // Always served in standalone mode: `ctl import` needs it whether or not transfers are configured.
+  const adminSocket = mode !== 'standalone' ? undefined : transfer?.adminSocket ?? adminSocketOf(get('admin-endpoint'), socketPath, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: mode as Mode,
@@ -138,6 +142,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     metricsAddress: get('metrics-address'),
     transfer,
     signer,
+    adminSocket,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import type { KeyedLocks } from '../grpc/locks.js';
 import { startServer, type RunningServer, type ServerServices } from '../grpc/server.js';
 import type { Metrics, MetricsServer } from '../metrics/index.js';
 import type { Config } from './config.js';
@@ -13,6 +14,7 @@ export async function serveCsi(
   services: ServerServices,
   metrics: Metrics | undefined,
   http: MetricsServer | undefined,
+  locks?: KeyedLocks,
 ): Promise<RunningServer> {
   try {
     return await startServer({
@@ -20,6 +22,7 @@ export async function serveCsi(
       log,
       services,
       ...(metrics ? { onCall: metrics.onCall } : {}),
+      ...(locks ? { locks } : {}),
     });
   } catch (err) {
     await http?.close();

@@ -6,11 +6,12 @@ import { TransferServer } from '../transfer/server.js';
 import { loadTls } from '../transfer/tls.js';
 import type { ZfsCli } from '../zfs/cli.js';
 import { ZfsStreams } from '../zfs/stream.js';
-import { serveAdmin } from './admin-server.js';
 import type { Config } from './config.js';
 import type { TransferConfig } from './transfer-config.js';
 
 export interface StandaloneTransfers {
+  /** What the admin socket's `/v1/transfers` serves (standalone.ts serves that socket). */
+  readonly manager: TransferManager;
   stop(): Promise<void>;
 }
 
@@ -27,8 +28,8 @@ export interface TransferWiring {
 
 /**
  * Standalone transfers (issue #8 part 4): the TLS identity (checked against --node-id at start, so a copied
- * certificate fails loudly), the receiving endpoint when --transfer-listen is set, the sending manager, and
- * the admin socket `zfs-csi ctl transfer` talks to.
+ * certificate fails loudly), the receiving endpoint when --transfer-listen is set, and the sending manager
+ * that `zfs-csi ctl transfer-*` reaches through the admin socket.
  */
 export async function startTransfers(w: TransferWiring): Promise<StandaloneTransfers> {
   const { config, transfer, zfs, store, log } = w;
@@ -52,14 +53,10 @@ export async function startTransfers(w: TransferWiring): Promise<StandaloneTrans
   });
   const port = await server?.listen();
   if (server) log.info('transfer endpoint listening', { host: transfer.listen?.host, port, peers: [...transfer.peers.keys()] });
-  const admin = await serveAdmin(transfer.adminSocket, manager, log).catch(async (err: unknown) => {
-    await server?.close();
-    throw err;
-  });
   return {
+    manager,
     async stop() {
       manager.stop();
-      await admin.close();
       await server?.close();
     },
   };

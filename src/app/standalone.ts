@@ -20,7 +20,8 @@ import { ZfsCli } from '../zfs/cli.js';
 import type { Config } from './config.js';
 import { serveCsi } from './serve-csi.js';
 import { StandaloneState } from './standalone-state.js';
-import { startTransfers } from './standalone-transfers.js';
+import { startAdminSide } from './standalone-admin.js';
+import { KeyedLocks } from '../grpc/locks.js';
 import { VERSION } from './version.js';
 
 export interface Running {
@@ -37,10 +38,13 @@ export interface Running {
 export async function runStandalone(config: Config, log: Logger): Promise<Running> {
   const metrics = await createMetrics(config, log);
   const zfs = new ZfsCli(zfsOptions(config, metrics));
-  const targets = new HostTargetManager(new LinuxMounter({ prefix: config.zfsPrefix }), { publishRoots: config.publishRoots });
+  const mounter = new LinuxMounter({ prefix: config.zfsPrefix });
+  const targets = new HostTargetManager(mounter, { publishRoots: config.publishRoots });
   await mkdir(config.mountRoot, { recursive: true, mode: 0o750 });
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot: config.mountRoot });
   const store = new MemoryStore();
+  // Shared by the CSI calls and `ctl import` on the admin socket, so the two exclude each other.
+  const locks = new KeyedLocks();
   const state = new StandaloneState({ zfs, provisioner, store, parents: config.parents, log });
   const capacity = new CapacityCache(zfs, config.nodeId, config.parents);
   const backend = new LocalBackend({
@@ -72,10 +76,8 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
       nodeId: config.nodeId, volumes: state.nodeLookup(), targets,
       health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
-  }, metrics, http);
-  const transfers = config.transfer && await startTransfers({
-    config, transfer: config.transfer, zfs, store, absorb: (dataset) => state.absorb(dataset), metrics, log,
-  }).catch(async (err: unknown) => {
+  }, metrics, http, locks);
+  const side = await startAdminSide({ config, zfs, mounter, store, state, capacity, locks, metrics, log }).catch(async (err: unknown) => {
     await server.drain(0);
     await http?.close();
     throw err;
@@ -87,7 +89,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
     server,
     async stop(timeoutMs) {
       state.stop();
-      await transfers?.stop();
+      await side.stop();
       await server.drain(timeoutMs);
       await poolHealth.stop();
       await http?.close();

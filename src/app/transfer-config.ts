@@ -35,7 +35,7 @@ export const TRANSFER_FLAGS = {
   'transfer-certificates': { env: 'ZFS_CSI_TRANSFER_CERTIFICATES', help: 'files | signer: node mode may ask the controller\'s signer by CertificateSigningRequest and keep key, certificate and CA in the --tls-* files (default files)' },
   'transfer-ca-configmap': { env: 'ZFS_CSI_TRANSFER_CA_CONFIGMAP', help: 'signer: ConfigMap (in POD_NAMESPACE) where the controller publishes the transfer CA as ca.crt' },
   'transfer-cert-seconds': { env: 'ZFS_CSI_TRANSFER_CERT_SECONDS', help: 'signer: certificate lifetime to ask for, 600–2592000 (default 86400; renewed at 2/3)' },
-  'admin-endpoint': { env: 'ZFS_CSI_ADMIN_ENDPOINT', help: 'unix socket for `ctl transfer` (default: admin.sock beside the CSI socket)' },
+  'admin-endpoint': { env: 'ZFS_CSI_ADMIN_ENDPOINT', help: 'standalone: unix socket for `ctl import` and `ctl transfer-*` (default: admin.sock beside the CSI socket)' },
   'transfer-stall-timeout': { env: 'ZFS_CSI_TRANSFER_STALL_TIMEOUT', help: 'seconds without progress before a transfer is aborted (default 60)' },
 } as const;
 export type TransferFlag = keyof typeof TRANSFER_FLAGS;
@@ -129,7 +129,7 @@ function advertiseOf(given: string | undefined, listen: HostPort | undefined, pr
 export const defaultAdminSocket = (csiSocket: string): string => join(dirname(csiSocket), 'admin.sock');
 
 /** The admin socket: given, or the default; never the CSI socket itself. */
-function adminSocketOf(given: string | undefined, csiSocket: string, problems: string[]): string {
+export function adminSocketOf(given: string | undefined, csiSocket: string, problems: string[]): string {
   if (given === undefined) return defaultAdminSocket(csiSocket);
   try {
     const path = socketPathOf(given);

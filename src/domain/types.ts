@@ -50,7 +50,7 @@ export interface VolumeSpec {
 }
 
 export interface VolumeRecord extends VolumeSpec {
-  /** `${parent}/${id}` */
+  /** `${parent}/${id}`, or the name an imported dataset kept (docs/import.md). */
   readonly dataset: string;
   /** Where the dataset is mounted by ZFS (`${mountRoot}/${id}`); pods get bind mounts of it. */
   readonly mountpoint: string;

@@ -26,6 +26,8 @@ export interface StartServerOptions {
   readonly log: Logger;
   /** Told about every finished call (metrics); default none. */
   readonly onCall?: CallObserver;
+  /** The keyed locks, when work outside CSI must exclude the same calls (standalone `ctl import`). */
+  readonly locks?: KeyedLocks;
 }
 
 export interface RunningServer {
@@ -55,7 +57,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   const definitions = loadCsiServices();
   const shutdown = new AbortController();
-  const locks = new KeyedLocks();
+  const locks = options.locks ?? new KeyedLocks();
   const server = new Server();
   for (const name of ['Identity', 'Controller', 'Node'] as const) {
     const impl = options.services[name];

@@ -93,13 +93,15 @@ function place(info: DatasetInfo): Placed | undefined {
 export function decodeVolume(info: DatasetInfo): VolumeRecord | undefined {
   const p = info.props;
   const slash = info.name.lastIndexOf('/');
-  const id = info.name.slice(slash + 1);
+  const id = p.get(P.volumeId) ?? '';
   const name = decodeText(p.get(P.csiName) ?? '');
   const params = decodeParams(p.get(P.params));
   const source = decodeSource(p.get(P.source));
   const node = p.get(P.node);
   const mountpoint = p.get('mountpoint');
-  if (p.get(P.volumeId) !== id || !name || !params || source === null || !node || !mountpoint) return undefined;
+  // A made volume is named by its ID; an imported one keeps its name and records it (docs/import.md).
+  const placed = info.name.slice(slash + 1) === id || (p.get(P.dataset) === info.name && p.has(P.imported));
+  if (id === '' || !placed || !name || !params || source === null || !node || !mountpoint) return undefined;
   const quota = p.get(params.quotaType) ?? '0';
   const replicaOf = p.get(P.replicaOf);
   return {

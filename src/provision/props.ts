@@ -24,6 +24,13 @@ export const P = {
   created: `${PROP_PREFIX}created`,
   /** On a received copy (issue #8): the node whose volume this is a replica of. */
   replicaOf: `${PROP_PREFIX}replica-of`,
+  /**
+   * On an imported volume (docs/import.md): the dataset it was imported as, which keeps its own name. The
+   * record is only believed where it was written, so a renamed or copied dataset reads as foreign.
+   */
+  dataset: `${PROP_PREFIX}dataset`,
+  /** On an imported volume: when it was imported (a made volume has no such mark). */
+  imported: `${PROP_PREFIX}imported`,
 } as const;
 
 /** What a managed object is: a CSI volume, a CSI snapshot, or the hidden snapshot behind a volume clone. */

@@ -122,7 +122,8 @@ test('capacity: node topology and parameters', () => {
 test('every command builds without its required flags only by failing with a UsageError', () => {
   for (const command of COMMANDS) {
     const required = Object.entries(command.flags).filter(([, s]) => s.required);
-    if (required.length === 0) {
+    // A command's positional argument (`import DATASET`) is required too.
+    if (required.length === 0 && command.positional === undefined) {
       assert.doesNotThrow(() => command.prepare(parseFlags(command.flags, [])), command.name);
     } else {
       assert.throws(() => command.prepare(parseFlags(command.flags, [])), UsageError, command.name);

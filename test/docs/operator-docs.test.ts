@@ -17,7 +17,7 @@ import { CHART, REPO, parseDocs } from '../chart/chart.js';
 
 const OWNED = [
   'README.md', 'install.md', 'parameters.md', 'snapshots.md', 'expansion.md', 'standalone.md',
-  'troubleshooting.md', 'upgrade-uninstall.md', 'security.md',
+  'troubleshooting.md', 'upgrade-uninstall.md', 'security.md', 'import.md',
 ];
 const doc = (name: string): string => readFileSync(join(REPO, 'docs', name), 'utf8');
 

@@ -39,7 +39,7 @@ export class AdminClient {
       });
       req.on('timeout', () => req.destroy(new DriverError('DEADLINE_EXCEEDED', `no answer from ${this.socketPath} within ${this.deadlineMs} ms`)));
       req.on('error', (err) => reject(err instanceof DriverError ? err
-        : new DriverError('UNAVAILABLE', `cannot reach the admin API at ${this.socketPath} (is the driver running with transfers configured?): ${err.message}`)));
+        : new DriverError('UNAVAILABLE', `cannot reach the admin API at ${this.socketPath} (is a standalone driver running there?): ${err.message}`)));
       req.end(payload);
     });
   }

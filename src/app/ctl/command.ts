@@ -36,6 +36,8 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly flags: FlagSpecs;
+  /** The one argument that is not a flag, as usage shows it (`DATASET`); absent: none is accepted. */
+  readonly positional?: string;
   /** Builds the request from parsed flags (UsageError when they do not make one) and returns the call. */
   prepare(flags: FlagValues): (context: CallContext) => Promise<Outcome>;
 }
@@ -55,7 +57,8 @@ export function defineCommand<Req, Res>(spec: CommandSpec<Req, Res>): Command {
   };
 }
 
-export function commandUsage(command: Pick<Command, 'name' | 'summary' | 'flags'>): string {
+export function commandUsage(command: Pick<Command, 'name' | 'summary' | 'flags' | 'positional'>): string {
   const flags = Object.keys(command.flags).length > 0 ? `${flagHelp(command.flags)}\n` : '  (none)\n';
-  return `Usage: zfs-csi ctl ${command.name} [flags]\n\n${command.summary}\n\nFlags:\n${flags}`;
+  const positional = command.positional === undefined ? '' : ` ${command.positional}`;
+  return `Usage: zfs-csi ctl ${command.name}${positional} [flags]\n\n${command.summary}\n\nFlags:\n${flags}`;
 }

@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { controllerInfoCommands } from './controller-info-commands.js';
 import { identityCommands } from './identity-commands.js';
+import { importCommands } from './import-commands.js';
 import { nodeCommands } from './node-commands.js';
 import { snapshotCommands } from './snapshot-commands.js';
 import { transferCommands } from './transfer-commands.js';
@@ -13,6 +14,7 @@ export const COMMAND_GROUPS: readonly (readonly [string, readonly Command[]])[] 
   ['Controller: snapshots', snapshotCommands],
   ['Controller: other', controllerInfoCommands],
   ['Node', nodeCommands],
+  ['Import (standalone, admin socket)', importCommands],
   ['Transfers (standalone, admin socket)', transferCommands],
 ];
 

@@ -29,7 +29,11 @@ type RawValue = string | boolean | (string | boolean)[] | undefined;
 
 /** Typed, validating access to parsed flag values; every getter throws UsageError naming the flag. */
 export class FlagValues {
-  constructor(private readonly raw: Readonly<Record<string, RawValue>>) {}
+  constructor(
+    private readonly raw: Readonly<Record<string, RawValue>>,
+    /** Arguments that are not flags, for the commands that take one (`ctl import DATASET`). */
+    readonly positionals: readonly string[] = [],
+  ) {}
 
   /** The last value of a string flag, or undefined when absent. */
   string(name: string): string | undefined {
@@ -87,8 +91,8 @@ export class FlagValues {
   }
 }
 
-/** Parses a command's arguments (its own flags plus the global ones). */
-export function parseFlags(specs: FlagSpecs, argv: readonly string[]): FlagValues {
+/** Parses a command's arguments (its own flags plus the global ones); positionals only where allowed. */
+export function parseFlags(specs: FlagSpecs, argv: readonly string[], allowPositionals = false): FlagValues {
   const options = Object.fromEntries(
     Object.entries({ ...GLOBAL_FLAGS, ...specs }).map(([name, s]) => [
       name,
@@ -96,7 +100,8 @@ export function parseFlags(specs: FlagSpecs, argv: readonly string[]): FlagValue
     ]),
   );
   try {
-    return new FlagValues(parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values);
+    const parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals });
+    return new FlagValues(parsed.values, parsed.positionals);
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }

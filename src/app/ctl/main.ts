@@ -66,7 +66,7 @@ async function execute(command: Command, args: readonly string[], io: CtlIo): Pr
   let run: ReturnType<Command['prepare']>;
   let connection: Connection;
   try {
-    flags = parseFlags(command.flags, args);
+    flags = parseFlags(command.flags, args, command.positional !== undefined);
     if (flags.bool('help')) {
       io.out(commandUsage(command));
       return 0;
