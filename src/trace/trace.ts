@@ -24,7 +24,10 @@ export class CallTrace {
   /** Writes the call's line; `code` is its gRPC status name. */
   finish(code: string): void {
     const totalMs = performance.now() - this.started;
-    process.stderr.write(`${JSON.stringify({ trace: { method: this.method, code, totalMs, spans: this.spans } })}\n`);
+    // `at`: epoch ms of the call's start, so a client on the same host can split its round trip into the
+    // leg before the handler and the leg after it (test/bench/trace.ts).
+    const at = performance.timeOrigin + this.started;
+    process.stderr.write(`${JSON.stringify({ trace: { method: this.method, code, at, totalMs, spans: this.spans } })}\n`);
   }
 }
 
