@@ -1,5 +1,6 @@
 import type { CapacityReport } from '../domain/types.js';
 import type { Zfs } from '../zfs/zfs.js';
+import { detached } from '../trace/trace.js';
 import { P } from './props.js';
 
 /**
@@ -36,7 +37,7 @@ export class CapacityCache {
     const age = this.cached === undefined ? Infinity : Date.now() - this.cached.at;
     if (this.cached && age < this.ttlMs) {
       // A failed refresh is left to the next caller past the TTL, which reads and sees the error itself.
-      if (age >= this.ttlMs / 2) this.refresh().catch(() => undefined);
+      if (age >= this.ttlMs / 2) detached(() => this.refresh()).catch(() => undefined);
       return this.cached.reports;
     }
     return abortable(this.refresh(), signal);

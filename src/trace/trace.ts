@@ -40,6 +40,11 @@ export function withTrace<T>(trace: CallTrace | undefined, fn: () => T): T {
   return trace === undefined ? fn() : storage.run(trace, fn);
 }
 
+/** Runs `fn` outside the current call: work started beside a call (a cache refresh) is not its time. */
+export function detached<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** Times `fn` as a span of the current call, if any. */
 export async function span<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const trace = storage.getStore();

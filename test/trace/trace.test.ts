@@ -1,7 +1,7 @@
 /** The call trace (issue #9): spans reach the call they ran under, across awaits, and nothing else. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CallTrace, span, spanSync, withTrace } from '../../src/trace/trace.js';
+import { CallTrace, detached, span, spanSync, withTrace } from '../../src/trace/trace.js';
 import { breakdown, parseTraceLine } from '../bench/trace.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -62,4 +62,13 @@ test('a trace line says when the call started, and the bench splits the transpor
   const out = breakdown('CreateVolume', [call], 'Controller.CreateVolume', 16, [t.at - 2.5]).join('\n');
   assert.match(out, /decoding 6\.00 \(before the handler 2\.50, after it 3\.50\) \+ server 10\.00/);
   assert.doesNotMatch(breakdown('CreateVolume', [call], 'Controller.CreateVolume', 16, []).join('\n'), /before the handler/);
+});
+
+test('work detached from a call records no span in it, though it runs while the call does', async () => {
+  const t = new CallTrace('D');
+  await withTrace(t, async () => {
+    await detached(() => span('refresh', () => tick(5)));
+    await span('zfs create', () => tick(1));
+  });
+  assert.deepEqual(t.spans.map((s) => s.name), ['zfs create']);
 });
