@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { MountLockScope } from '../zfs/cli.js';
 import { parseSignerConfig, SIGNER_FLAGS, type SignerConfig } from './signer-config.js';
 import { adminSocketOf, parseTransferConfig, TRANSFER_FLAGS, type TransferConfig } from './transfer-config.js';
 
@@ -20,6 +21,8 @@ export interface Config {
   readonly zfsCommand: string;
   readonly zpoolCommand: string;
   readonly zfsPrefix: readonly string[];
+  /** zfs-fuse: who else may mount at the same time (src/zfs/cli.ts mount lock); 'host' unless told. */
+  readonly zfsFuseMountLock: MountLockScope;
   readonly logLevel: LogLevel;
   readonly driverName: string;
   readonly sweepIntervalSeconds: number;
@@ -50,6 +53,7 @@ export const SERVE_FLAGS = {
   'zfs-command': { env: 'ZFS_CSI_ZFS_COMMAND', help: 'absolute path of zfs (default /sbin/zfs)' },
   'zpool-command': { env: 'ZFS_CSI_ZPOOL_COMMAND', help: 'absolute path of zpool (default /sbin/zpool)' },
   'zfs-prefix': { env: 'ZFS_CSI_ZFS_PREFIX', help: 'argv run before zfs/zpool/mount, e.g. "chroot /host"' },
+  'zfs-fuse-mount-lock': { env: 'ZFS_CSI_ZFS_FUSE_MOUNT_LOCK', help: 'zfs-fuse only: host (default; flock(1) across processes) | process (this driver is the only mounter)' },
   'log-level': { env: 'ZFS_CSI_LOG_LEVEL', help: 'error | warn | info | debug (default info)' },
   'driver-name': { env: 'ZFS_CSI_DRIVER_NAME', help: 'CSI driver name (default zfs.csi.dev)' },
   'sweep-interval': { env: 'ZFS_CSI_SWEEP_INTERVAL', help: 'seconds between sweeps of retired data (default 600)' },
@@ -105,6 +109,8 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const mountRoot = absolute('mount-root', get('mount-root') ?? '/var/lib/zfs-csi/mounts', problems);
   const zfsCommand = absolute('zfs-command', get('zfs-command') ?? '/sbin/zfs', problems);
   const zpoolCommand = absolute('zpool-command', get('zpool-command') ?? '/sbin/zpool', problems);
+  const mountLock = get('zfs-fuse-mount-lock') ?? 'host';
+  if (mountLock !== 'host' && mountLock !== 'process') problems.push('--zfs-fuse-mount-lock must be host or process');
   const logLevel = get('log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const sweep = Number(get('sweep-interval') ?? '600');
@@ -132,6 +138,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     zfsCommand,
     zpoolCommand,
     zfsPrefix: (get('zfs-prefix') ?? '').split(/\s+/).filter((s) => s !== ''),
+    zfsFuseMountLock: mountLock as MountLockScope,
     logLevel: logLevel as LogLevel,
     driverName: get('driver-name') ?? 'zfs.csi.dev',
     sweepIntervalSeconds: sweep,

@@ -23,6 +23,7 @@ export function zfsOptions(config: Config, metrics: Metrics | undefined): ZfsCli
     zfsPath: config.zfsCommand,
     zpoolPath: config.zpoolCommand,
     prefix: [...config.zfsPrefix],
+    mountLockScope: config.zfsFuseMountLock,
     ...(metrics ? { onCommand: metrics.commandObserver(config.zfsPrefix, binaries) } : {}),
   };
 }

@@ -125,7 +125,7 @@ async function agentTransfers(config: Config, zfs: ZfsCli, w: TransferWiring): P
     tls,
     ...(certificate === undefined ? {} : { certificate }),
     ...(observe === undefined ? {} : { onFinished: (x: ZfsTransfer) => observe(transferStatusOf(x)) }),
-    streams: new ZfsStreams({ zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s) }),
+    streams: new ZfsStreams({ zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s), mountGate: zfs.processMountGate }),
     listen: t.listen,
     ...(t.advertise === undefined ? {} : { advertise: t.advertise }),
     stallMs: t.stallSeconds * 1000,

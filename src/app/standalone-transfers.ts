@@ -36,6 +36,7 @@ export async function startTransfers(w: TransferWiring): Promise<StandaloneTrans
   const tls = await loadTls(transfer.tls, config.nodeId);
   const streams = new ZfsStreams({
     zfsPath: config.zfsCommand, prefix: config.zfsPrefix, parents: config.parents, capabilities: (s) => zfs.capabilities(s),
+    mountGate: zfs.processMountGate,
   });
   const stallMs = transfer.stallSeconds * 1000;
   const manager: TransferManager = new TransferManager({

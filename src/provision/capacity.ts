@@ -1,5 +1,6 @@
 import type { CapacityReport } from '../domain/types.js';
 import type { Zfs } from '../zfs/zfs.js';
+import { detached } from '../trace/trace.js';
 import { P } from './props.js';
 
 /**
@@ -11,6 +12,8 @@ export class CapacityCache {
   private cached: { at: number; reports: readonly CapacityReport[] } | undefined;
   /** The read in progress: concurrent callers share it (100 CreateVolumes at once → one `zfs get`). */
   private reading: Promise<readonly CapacityReport[]> | undefined;
+  /** Bumped by invalidate(): a read that began before it must not refill the cache with what it saw. */
+  private generation = 0;
 
   constructor(
     private readonly zfs: Zfs,
@@ -20,22 +23,39 @@ export class CapacityCache {
   ) {}
 
   invalidate(): void {
+    this.generation += 1;
     this.cached = undefined;
+    this.reading = undefined;
   }
 
+  /**
+   * An answer at most `ttlMs` old. Past half of that the cached answer is still given, and a read starts
+   * beside the call, so under steady traffic no call waits for `zfs get` (issue #9: it cost CreateVolume
+   * 4 ms on average, 20 ms on every tenth call) while the bound on staleness stays the same.
+   */
   async get(signal?: AbortSignal): Promise<readonly CapacityReport[]> {
-    const now = Date.now();
-    if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.reports;
-    // The shared read is not tied to one caller's signal: another caller may still want its answer.
-    this.reading ??= this.read().then(
-      (reports) => {
-        this.cached = { at: now, reports };
-        return reports;
-      },
-    ).finally(() => {
-      this.reading = undefined;
+    const age = this.cached === undefined ? Infinity : Date.now() - this.cached.at;
+    if (this.cached && age < this.ttlMs) {
+      // A failed refresh is left to the next caller past the TTL, which reads and sees the error itself.
+      if (age >= this.ttlMs / 2) detached(() => this.refresh()).catch(() => undefined);
+      return this.cached.reports;
+    }
+    return abortable(this.refresh(), signal);
+  }
+
+  /** The shared read; it is not tied to one caller's signal: another caller may still want its answer. */
+  private refresh(): Promise<readonly CapacityReport[]> {
+    if (this.reading) return this.reading;
+    const at = Date.now();
+    const generation = this.generation;
+    const reading = this.read().then((reports) => {
+      if (generation === this.generation) this.cached = { at, reports };
+      return reports;
+    }).finally(() => {
+      if (this.reading === reading) this.reading = undefined;
     });
-    return abortable(this.reading, signal);
+    this.reading = reading;
+    return reading;
   }
 
   private async read(): Promise<CapacityReport[]> {

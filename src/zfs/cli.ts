@@ -45,7 +45,15 @@ export interface ZfsCliOptions {
    * (default /run/zfs-csi-zfs-fuse.lock), and the flock(1) binary that takes it (default /usr/bin/flock).
    */
   readonly mountLock?: { readonly path: string; readonly flockPath: string };
+  /**
+   * zfs-fuse only: 'host' (default) serialises mounting commands across every process on the host with
+   * flock(1); 'process' only inside this process (no flock process per command), for hosts where this
+   * driver is the only thing that mounts zfs-fuse filesystems.
+   */
+  readonly mountLockScope?: MountLockScope;
 }
+
+export type MountLockScope = 'host' | 'process';
 
 /**
  * zfs-fuse announces each new mount to its FUSE listener with two unlocked writes to a pipe; two mounts at
@@ -69,6 +77,7 @@ export class ZfsCli implements Zfs {
   readonly #runner: CommandRunner;
   readonly #mountLock: { readonly path: string; readonly flockPath: string };
   readonly #mountGate = new Semaphore(1);
+  readonly #mountLockScope: MountLockScope;
   #capabilities: Promise<ZfsCapabilities> | undefined;
 
   constructor(options: ZfsCliOptions = {}) {
@@ -77,6 +86,7 @@ export class ZfsCli implements Zfs {
     this.#busyBudgetMs = options.busyBudgetMs ?? 10_000;
     this.#parents = options.parents;
     this.#mountLock = options.mountLock ?? DEFAULT_MOUNT_LOCK;
+    this.#mountLockScope = options.mountLockScope ?? 'host';
     this.#runner =
       options.runner ??
       new ExecaRunner({
@@ -85,6 +95,15 @@ export class ZfsCli implements Zfs {
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.onCommand === undefined ? {} : { onCommand: options.onCommand }),
       });
+  }
+
+  /**
+   * With the 'process' scope: the gate every mounting command of this process holds, for the other code
+   * of this process that mounts (a full `zfs receive`, src/zfs/stream.ts). Undefined with 'host', where
+   * flock(1) on the lock file is what they share.
+   */
+  get processMountGate(): Semaphore | undefined {
+    return this.#mountLockScope === 'process' ? this.#mountGate : undefined;
   }
 
   /** Probed once and cached; a failed probe is not cached, so the next call tries again. */
@@ -195,9 +214,10 @@ export class ZfsCli implements Zfs {
       return;
     }
     const { path, flockPath } = this.#mountLock;
+    const via = this.#mountLockScope === 'host' ? [flockPath, path, this.#zfsPath] : [this.#zfsPath];
     const release = await span('mount gate wait (zfs-fuse, in-process)', () => this.#mountGate.acquire(signal));
     try {
-      await this.#mutate(args, signal, alreadyDone, [flockPath, path, this.#zfsPath]);
+      await this.#mutate(args, signal, alreadyDone, via);
     } finally {
       release();
     }

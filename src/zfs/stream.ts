@@ -3,6 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { receiveArgs, sendArgs } from './argv.js';
 import { classifyStderr, summarizeStderr } from './classify.js';
 import { ZfsError } from './errors.js';
+import type { Semaphore } from './limit.js';
 import { assertUnder } from './names.js';
 import type { ZfsCapabilities } from './zfs.js';
 
@@ -21,6 +22,11 @@ export interface ZfsStreamsOptions {
   readonly capabilities: (signal?: AbortSignal) => Promise<ZfsCapabilities>;
   /** zfs-fuse's mount lock (see ZfsCli): a full receive creates, and may mount, a filesystem. */
   readonly mountLock?: { readonly path: string; readonly flockPath: string };
+  /**
+   * ZfsCli.processMountGate when the mount lock is scoped to this process: a full receive then holds that
+   * gate instead of running under flock(1), so it never mounts beside this process's creates.
+   */
+  readonly mountGate?: Semaphore | undefined;
 }
 
 const DEFAULT_MOUNT_LOCK = { path: '/run/zfs-csi-zfs-fuse.lock', flockPath: '/usr/bin/flock' };
@@ -44,10 +50,21 @@ export class ZfsStreams {
     const caps = await this.options.capabilities(signal);
     const lock = this.options.mountLock ?? DEFAULT_MOUNT_LOCK;
     // zfs-fuse mounts a received new filesystem whose mountpoint is inherited; mounts there are serialised.
-    const via = caps.implementation === 'zfs-fuse' && full ? [lock.flockPath, lock.path, this.options.zfsPath] : [this.options.zfsPath];
+    const guarded = caps.implementation === 'zfs-fuse' && full;
+    const gate = guarded ? this.options.mountGate : undefined;
+    const via = guarded && gate === undefined ? [lock.flockPath, lock.path, this.options.zfsPath] : [this.options.zfsPath];
     const args = receiveArgs(dataset, { noMount: caps.implementation === 'openzfs' });
-    const child = this.spawn(via, args, 'receive', signal);
-    return { stream: child.stdin, done: outcome(child) };
+    const release = await gate?.acquire(signal);
+    let child: Child;
+    try {
+      child = this.spawn(via, args, 'receive', signal);
+    } catch (err) {
+      release?.();
+      throw err;
+    }
+    const done = outcome(child);
+    if (release !== undefined) void done.then(release, release);
+    return { stream: child.stdin, done };
   }
 
   /** `zfs send -nvP` (OpenZFS): the stream's size; undefined where there is no dry run (zfs-fuse). */

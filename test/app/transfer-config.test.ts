@@ -92,3 +92,10 @@ test('the controller\'s signer: a ServiceAccount requester, the CA Secret and Co
   assert.match(said(['--mode', 'controller', '--transfer-signer-requester', 'kubernetes-admin', '--transfer-ca-secret', 'ca']), /system:serviceaccount:NAMESPACE:NAME[\s\S]*needs --transfer-ca-configmap/);
   assert.match(said([...NODE, ...signer]), /are for controller mode/);
 });
+
+test('the zfs-fuse mount lock is host-wide unless told process, by flag or env; anything else is named', () => {
+  assert.equal(parseServeConfig(BASE, {}).zfsFuseMountLock, 'host');
+  assert.equal(parseServeConfig([...BASE, '--zfs-fuse-mount-lock', 'process'], {}).zfsFuseMountLock, 'process');
+  assert.equal(parseServeConfig(BASE, { ZFS_CSI_ZFS_FUSE_MOUNT_LOCK: 'process' }).zfsFuseMountLock, 'process');
+  assert.ok(problems([...BASE, '--zfs-fuse-mount-lock', 'none']).some((p) => /--zfs-fuse-mount-lock must be host or process/.test(p)));
+});

@@ -15,6 +15,19 @@ import { summarize, timed } from './stats.js';
 const RATIO_TARGET = 1.6;
 const DEADLINE_MS = 60_000;
 
+/** "POST zfsvolumes 1.00, PATCH zfsvolumes 2.00, …": what each call cost the API server, by verb and resource. */
+function apiRequestsPerCall(records: ReadonlyArray<{ readonly method: string; readonly path: string }>, calls: number): string {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const parts = r.path.split('/').filter((x) => x !== '');
+    const resource = parts.find((x) => /^zfs[a-z]+s$/.test(x) || ['leases', 'events', 'nodes'].includes(x)) ?? parts[parts.length - 1] ?? '?';
+    const status = parts[parts.length - 1] === 'status' ? '/status' : '';
+    const key = `${r.method} ${resource}${status}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / calls).toFixed(2)}`).join(', ') || 'none';
+}
+
 export async function kubeLatencySection(scratch: Scratch, n: number, progress: (s: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
   const section = await scratch.section('kube');
   const rawSection = await scratch.section('kube-raw');
@@ -26,6 +39,7 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
     progress(`Kubernetes-mode CreateVolume × ${n} vs zfs create`);
     const driver: number[] = [];
     const raw: number[] = [];
+    rig.server.requests.clear();
     for (let i = 0; i < n; i++) {
       // Alternate which side goes first, so both see the same pool conditions.
       const sides = [
@@ -37,6 +51,7 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
       ];
       for (const side of i % 2 === 0 ? sides : sides.reverse()) await side();
     }
+    const apiCalls = apiRequestsPerCall(rig.server.requests.all.filter((x) => !x.watch), n);
     const d = summarize(driver);
     const r = summarize(raw);
     const label = 'CreateVolume, Kubernetes mode (controller → ZfsVolume → agent → status) vs zfs create';
@@ -48,6 +63,7 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
       notes: [
         'Kubernetes mode: `serve --mode controller` and `--mode node` processes (log level warn) against the fake API server in the benchmark process; ' +
           `raw = the bare \`${BASELINE.create}\`, one at a time (no lock: nothing else mounts meanwhile)`,
+        `Kubernetes mode: API requests per CreateVolume (both processes, watches excluded, capacity publishing included): ${apiCalls}`,
       ],
     };
   } finally {

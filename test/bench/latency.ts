@@ -29,18 +29,22 @@ interface Sides {
   readonly argv: Step;
 }
 
-type Samples = { readonly [K in keyof Sides]: number[] };
+type Samples = { readonly [K in keyof Sides]: number[] } & {
+  /** Epoch ms at which each driver call left the client (split against the driver's trace `at`). */
+  readonly driverStarts: number[];
+};
 
 /**
  * Runs every side n times, rotating which goes first each round so all see the same pool conditions
  * (zfs-fuse is one daemon, shared with whatever else runs).
  */
 async function interleaved(n: number, sides: Sides): Promise<Samples> {
-  const out: Samples = { driver: [], raw: [], argv: [] };
+  const out: Samples = { driver: [], raw: [], argv: [], driverStarts: [] };
   const keys = ['driver', 'raw', 'argv'] as const;
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < keys.length; k++) {
       const key = keys[(i + k) % keys.length] ?? 'driver';
+      if (key === 'driver') out.driverStarts.push(performance.timeOrigin + performance.now());
       out[key].push((await timed(() => sides[key](i))).ms);
     }
   }
@@ -169,10 +173,10 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
           `as a person would (${busyRetries.count} retries in this run so far)`,
         'the "exact zfs argv" rows run the driver\'s own argv (its user properties) the same way: driver minus that is the driver\'s overhead',
         ...(trace ? [
-          ...breakdown('CreateVolume', phase(0), 'Controller.CreateVolume', mean(create.driver)),
-          ...breakdown('CreateSnapshot', phase(1), 'Controller.CreateSnapshot', mean(snapshot.driver)),
-          ...breakdown('clone', phase(2), 'Controller.CreateVolume', mean(clone.driver)),
-          ...breakdown('DeleteVolume', phase(3), 'Controller.DeleteVolume', mean(destroy.driver)),
+          ...breakdown('CreateVolume', phase(0), 'Controller.CreateVolume', mean(create.driver), create.driverStarts),
+          ...breakdown('CreateSnapshot', phase(1), 'Controller.CreateSnapshot', mean(snapshot.driver), snapshot.driverStarts),
+          ...breakdown('clone', phase(2), 'Controller.CreateVolume', mean(clone.driver), clone.driverStarts),
+          ...breakdown('DeleteVolume', phase(3), 'Controller.DeleteVolume', mean(destroy.driver), destroy.driverStarts),
         ] : []),
       ],
     };

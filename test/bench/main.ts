@@ -9,6 +9,7 @@ import { kubeAdoptionSection } from './kube-adoption.js';
 import { kubeLatencySection } from './kube.js';
 import { kubeRestoreSection } from './kube-restore.js';
 import { latencySection } from './latency.js';
+import { mountLockSection } from './mount-lock.js';
 import { parseOptions, type BenchOptions } from './options.js';
 import { allOk, renderTable, type BenchResult, type Row } from './report.js';
 import { preflight } from './preflight.js';
@@ -30,6 +31,7 @@ interface Section {
 function sections(scratch: Scratch, o: BenchOptions): Section[] {
   return [
     { name: 'latency (CreateVolume, CreateSnapshot, clone, DeleteVolume)', run: () => latencySection(scratch, o.n, progress, o.trace) },
+    { name: 'CreateVolume by zfs-fuse mount-lock scope', run: () => mountLockSection(scratch, o.n, progress) },
     { name: `${o.burst} concurrent CreateVolume`, run: () => concurrentSection(scratch, o.burst, o.burstRounds, progress) },
     { name: `start-up scan and RSS at ${o.volumes} volumes`, run: () => startupSection(scratch, o.volumes, o.createConcurrency, progress) },
     { name: 'NodeGetVolumeStats', run: async () => ({ rows: await volumeStatsSection(scratch, o.statsCalls, progress) }) },
@@ -44,7 +46,8 @@ function sections(scratch: Scratch, o: BenchOptions): Section[] {
 async function runAll(scratch: Scratch, o: BenchOptions): Promise<{ rows: Row[]; notes: string[] }> {
   const rows: Row[] = [];
   const notes: string[] = [];
-  for (const s of sections(scratch, o)) {
+  const chosen = sections(scratch, o).filter((s) => o.only.length === 0 || o.only.some((w) => s.name.toLowerCase().includes(w)));
+  for (const s of chosen) {
     try {
       const out = await s.run();
       rows.push(...out.rows);

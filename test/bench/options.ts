@@ -21,15 +21,18 @@ export interface BenchOptions {
   readonly transferRounds: number;
   /** Print where the driver's time goes per latency call (ZFS_CSI_TRACE spans). */
   readonly trace: boolean;
+  /** Run only the sections whose name contains one of these (case-insensitive); empty: all. */
+  readonly only: readonly string[];
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--strict] [--n N] [--burst N] [--burst-rounds N]
                         [--volumes N] [--create-concurrency N] [--stats-calls N] [--transfer-mib N]
-                        [--transfer-rounds N] [--trace]
+                        [--transfer-rounds N] [--trace] [--only WORD]...
   --quick   smoke run (N=5, one burst round, 100 volumes, 200 stats calls, 128 MiB transfers)
   --json    print the result as JSON instead of the table
   --strict  exit 1 when a target is missed
-  --trace   also print, per latency call, where the driver's time goes (its ZFS_CSI_TRACE spans)`;
+  --trace   also print, per latency call, where the driver's time goes (its ZFS_CSI_TRACE spans)
+  --only    run only the sections whose name contains WORD (repeatable), e.g. --only latency --only kubernetes`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -56,6 +59,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'stats-calls': { type: 'string' },
       'transfer-mib': { type: 'string' },
       'transfer-rounds': { type: 'string' },
+      only: { type: 'string', multiple: true },
     },
   });
   if (values.help) {
@@ -76,5 +80,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     transferMiB: positive('transfer-mib', values['transfer-mib'], quick ? 128 : 1024),
     transferRounds: positive('transfer-rounds', values['transfer-rounds'], quick ? 1 : 3),
     trace: values.trace,
+    only: (values.only ?? []).map((w) => w.toLowerCase()),
   };
 }

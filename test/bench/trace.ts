@@ -8,6 +8,8 @@ export interface TraceLine {
   readonly method: string;
   readonly code: string;
   readonly totalMs: number;
+  /** Epoch ms when the driver's adapter began the call (0 from drivers that do not say). */
+  readonly at: number;
   readonly spans: ReadonlyArray<{ readonly name: string; readonly ms: number }>;
 }
 
@@ -23,7 +25,8 @@ export function parseTraceLine(line: string): TraceLine | undefined {
       return typeof x['name'] === 'string' && typeof x['ms'] === 'number' ? [{ name: x['name'], ms: x['ms'] }] : [];
     }) : [];
     if (typeof o['method'] !== 'string' || typeof o['totalMs'] !== 'number') return undefined;
-    return { method: o['method'], code: String(o['code']), totalMs: o['totalMs'], spans };
+    const at = typeof o['at'] === 'number' ? o['at'] : 0;
+    return { method: o['method'], code: String(o['code']), totalMs: o['totalMs'], at, spans };
   } catch {
     return undefined;
   }
@@ -32,8 +35,17 @@ export function parseTraceLine(line: string): TraceLine | undefined {
 const TOP = new Set(['handler', 'log (call started)', 'log (call finished)']);
 const f = (n: number): string => n.toFixed(2);
 
+/**
+ * The mean gap between the client sending each call and the driver's adapter starting it, when the client
+ * gave its send times (one per traced call, same order) and the driver said when it started (`at`).
+ */
+function requestLeg(calls: readonly TraceLine[], starts: readonly number[] | undefined): number | undefined {
+  if (starts === undefined || starts.length !== calls.length || calls.some((t) => t.at === 0)) return undefined;
+  return calls.reduce((a, t, i) => a + t.at - (starts[i] ?? t.at), 0) / calls.length;
+}
+
 /** Text lines: the mean per call of every phase of `method`, given the client's mean round trip. */
-export function breakdown(label: string, traces: readonly TraceLine[], method: string, clientMeanMs: number): string[] {
+export function breakdown(label: string, traces: readonly TraceLine[], method: string, clientMeanMs: number, starts?: readonly number[]): string[] {
   const calls = traces.filter((t) => t.method === method && t.code === 'OK');
   if (calls.length === 0) return [`trace ${label}: no traced calls of ${method}`];
   const n = calls.length;
@@ -48,8 +60,10 @@ export function breakdown(label: string, traces: readonly TraceLine[], method: s
   const inner = names.filter((x) => !TOP.has(x)).map((x) => ({ name: x, ...per(x) })).sort((a, b) => b.ms - a.ms);
   const innerMs = inner.filter((x) => !x.name.startsWith('mount table parse')).reduce((a, x) => a + x.ms, 0);
   const logs = per('log (call started)').ms + per('log (call finished)').ms;
+  const before = requestLeg(calls, starts);
+  const legs = before === undefined ? '' : ` (before the handler ${f(before)}, after it ${f(clientMeanMs - server - before)})`;
   return [
-    `trace ${label} (${n} calls, mean ms per call): client round trip ${f(clientMeanMs)} = gRPC transport, client and server decoding ${f(clientMeanMs - server)} + server ${f(server)}`,
+    `trace ${label} (${n} calls, mean ms per call): client round trip ${f(clientMeanMs)} = gRPC transport, client and server decoding ${f(clientMeanMs - server)}${legs} + server ${f(server)}`,
     `  server ${f(server)} = logging ${f(logs)} + handler ${f(handler)} + adapter rest ${f(server - logs - handler)}`,
     ...inner.map((x) => `  handler: ${x.name} ${f(x.ms)} (${x.count.toFixed(1)}×)`),
     `  handler: driver JavaScript beyond those ${f(handler - innerMs)}`,

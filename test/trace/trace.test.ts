@@ -1,7 +1,7 @@
 /** The call trace (issue #9): spans reach the call they ran under, across awaits, and nothing else. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CallTrace, span, spanSync, withTrace } from '../../src/trace/trace.js';
+import { CallTrace, detached, span, spanSync, withTrace } from '../../src/trace/trace.js';
 import { breakdown, parseTraceLine } from '../bench/trace.js';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -44,4 +44,31 @@ test('the bench decodes trace lines and splits a call into its phases', () => {
   assert.match(out, /logging 1\.50 \+ handler 8\.00 \+ adapter rest 0\.50/);
   assert.match(out, /exec zfs create 6\.00 \(1\.0×\)/);
   assert.match(out, /beyond those 2\.00/);
+});
+
+test('a trace line says when the call started, and the bench splits the transport into its two legs', async () => {
+  const before = performance.timeOrigin + performance.now();
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => lines.push(chunk) > 0) as typeof process.stderr.write;
+  try {
+    new CallTrace('Controller.CreateVolume').finish('OK');
+  } finally {
+    process.stderr.write = write;
+  }
+  const t = parseTraceLine(lines[0]?.trim() ?? '');
+  assert.ok(t && t.at >= before - 1 && t.at <= performance.timeOrigin + performance.now() + 1, 'at is the epoch ms of the start');
+  const call = { ...t, totalMs: 10, spans: [] };
+  const out = breakdown('CreateVolume', [call], 'Controller.CreateVolume', 16, [t.at - 2.5]).join('\n');
+  assert.match(out, /decoding 6\.00 \(before the handler 2\.50, after it 3\.50\) \+ server 10\.00/);
+  assert.doesNotMatch(breakdown('CreateVolume', [call], 'Controller.CreateVolume', 16, []).join('\n'), /before the handler/);
+});
+
+test('work detached from a call records no span in it, though it runs while the call does', async () => {
+  const t = new CallTrace('D');
+  await withTrace(t, async () => {
+    await detached(() => span('refresh', () => tick(5)));
+    await span('zfs create', () => tick(1));
+  });
+  assert.deepEqual(t.spans.map((s) => s.name), ['zfs create']);
 });

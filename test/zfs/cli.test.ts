@@ -100,6 +100,34 @@ test('on zfs-fuse, commands that mount go through the host-wide flock; the rest 
   assert.ok(runner.calls.includes('/sbin/zfs set refquota=1 tank/b'));
 });
 
+test('with the mount lock scoped to the process, mounting commands run zfs directly, still one at a time', async () => {
+  const runner = new FakeRunner([...FUSE_PROBE, ['/sbin/zfs get', { stderr: ZFS_GET_USAGE }], ['/sbin/zfs', { stdout: '' }]]);
+  let running = 0;
+  let most = 0;
+  const gated: CommandRunner = {
+    run: async (binary, args): Promise<CommandOutput> => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running -= 1;
+      return runner.run(binary, args);
+    },
+  };
+  const zfs = new ZfsCli({ runner: gated, mountLockScope: 'process' });
+  await zfs.capabilities();
+  most = 0;
+  await Promise.all([
+    zfs.create('tank/a', { mountpoint: '/m/a' }),
+    zfs.create('tank/b', { mountpoint: '/m/b' }),
+    zfs.clone('tank/a@s', 'tank/c', {}),
+  ]);
+  assert.equal(most, 1, 'no two mounting commands at once');
+  assert.ok(runner.calls.every((c) => !c.includes('flock')));
+  assert.deepEqual(runner.calls.filter((c) => / (create|clone) /.test(c)).map((c) => c.split(' ')[1]), ['create', 'create', 'clone']);
+  assert.ok(zfs.processMountGate, 'the gate is offered to the receive side');
+  assert.equal(new ZfsCli({ runner }).processMountGate, undefined, 'host scope: flock is what is shared');
+});
+
 test('every name is validated before any command runs; parents, when configured, bound mutations', async () => {
   const { zfs, runner } = cli([['/sbin/zfs', { stdout: '' }]], ['tank/csi']);
   const invalid = (err: unknown): boolean => err instanceof ZfsError && err.kind === 'invalid';
