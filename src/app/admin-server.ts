@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'winston';
 import { describeError, DriverError, type ErrorCode } from '../domain/errors.js';
 import { prepareSocketPath, removeOwnSocket } from '../grpc/socket-file.js';
+import type { ForeignHold } from '../provision/foreign.js';
 import type { TransferManager } from '../transfer/manager.js';
 import type { ImportHandler } from './admin-imports.js';
 
@@ -11,6 +12,7 @@ import type { ImportHandler } from './admin-imports.js';
  * root on this host may import datasets or start and cancel transfers, and no network port is opened for it.
  *
  *   POST /v1/imports                 {"dataset": "...", "name"?: "...", "sizeBytes"?: "..."} (admin-imports.ts)
+ *   GET  /v1/held                    deleted volumes that only foreign snapshots keep (docs/snapshots.md)
  *   GET  /v1/transfers               every transfer this process knows (when transfers are configured)
  *   GET  /v1/transfers/ID            one
  *   POST /v1/transfers               {"snapshotId": "...", "peer": "NODE", "parent"?: "..."}
@@ -26,7 +28,12 @@ export interface AdminServer {
 export interface AdminRoutes {
   readonly transfers?: TransferManager;
   readonly imports?: ImportHandler;
+  /** The sweeper's latest report per parent (issue #10 part 3). */
+  readonly held?: () => readonly ForeignHold[];
 }
+
+/** JSON has no bigint: sizes travel as decimal strings, like the CSI messages. */
+const heldJson = (h: ForeignHold): Record<string, unknown> => ({ ...h, usedBytes: h.usedBytes.toString() });
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400, NOT_FOUND: 404, FAILED_PRECONDITION: 409, ALREADY_EXISTS: 409, ABORTED: 409, UNAVAILABLE: 503,
@@ -73,6 +80,9 @@ async function handle(req: IncomingMessage, routes: AdminRoutes): Promise<Reply>
   const [v1, collection, id, action] = path;
   if (v1 === 'v1' && collection === 'imports' && path.length === 2 && req.method === 'POST' && routes.imports) {
     return { status: 200, body: await routes.imports(await readJson(req)) };
+  }
+  if (v1 === 'v1' && collection === 'held' && path.length === 2 && req.method === 'GET' && routes.held) {
+    return { status: 200, body: { held: routes.held().map(heldJson) } };
   }
   const transfers = routes.transfers;
   if (v1 !== 'v1' || collection !== 'transfers' || path.length > 4) throw new DriverError('NOT_FOUND', `no such resource ${req.url ?? ''}`);

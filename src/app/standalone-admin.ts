@@ -4,6 +4,7 @@ import type { KeyedLocks } from '../grpc/locks.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { Mounter } from '../mount/mounter.js';
 import type { CapacityCache } from '../provision/capacity.js';
+import type { ForeignHold } from '../provision/foreign.js';
 import { Importer } from '../provision/importer.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { ZfsCli } from '../zfs/cli.js';
@@ -24,11 +25,13 @@ export interface AdminWiring {
   readonly locks: KeyedLocks;
   readonly metrics: Metrics | undefined;
   readonly log: Logger;
+  /** Deleted volumes only foreign snapshots keep, for `ctl held-volumes` (issue #10 part 3). */
+  readonly held: () => readonly ForeignHold[];
 }
 
 /**
  * What a standalone driver serves besides CSI: transfers when configured (issue #8), and the admin socket
- * that `ctl import` (issue #10, docs/import.md) and `ctl transfer-*` talk to. A failed start stops what it
+ * that `ctl import` (issue #10, docs/import.md), `ctl held-volumes` and `ctl transfer-*` talk to. A failed start stops what it
  * had started.
  */
 export async function startAdminSide(w: AdminWiring): Promise<{ stop(): Promise<void> }> {
@@ -42,6 +45,7 @@ export async function startAdminSide(w: AdminWiring): Promise<{ stop(): Promise<
   });
   const admin = config.adminSocket === undefined ? undefined : await serveAdmin(config.adminSocket, {
     imports: importHandler({ importer, store, locks: w.locks, capacity: w.capacity, loaded: () => state.loaded }),
+    held: w.held,
     ...(transfers ? { transfers: transfers.manager } : {}),
   }, log).catch(async (err: unknown) => {
     await transfers?.stop();

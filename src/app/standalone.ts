@@ -77,7 +77,7 @@ export async function runStandalone(config: Config, log: Logger): Promise<Runnin
       health: { conditionOf: (v) => poolHealth.conditionOf(v.dataset), unavailable: (v) => poolHealth.unavailable(v.dataset) },
     }),
   }, metrics, http, locks);
-  const side = await startAdminSide({ config, zfs, mounter, store, state, capacity, locks, metrics, log }).catch(async (err: unknown) => {
+  const side = await startAdminSide({ config, zfs, mounter, store, state, capacity, locks, metrics, log, held: () => provisioner.sweeper.held() }).catch(async (err: unknown) => {
     await server.drain(0);
     await http?.close();
     throw err;

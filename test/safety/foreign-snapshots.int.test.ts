@@ -58,6 +58,10 @@ async function listedVolumes(): Promise<string[]> {
   return r.entries.map((e) => e.volume?.volume_id ?? '');
 }
 
+const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
+/** `zfs-csi ctl held-volumes`, the real CLI over the driver's admin socket. */
+const heldVolumes = () => execa(process.execPath, [MAIN, 'ctl', '--endpoint', d.endpoint, 'held-volumes'], { reject: false, timeout: 30_000 });
+
 const nothingLeft = async (): Promise<boolean> => (await zfsTree(d.parent)).length === 0;
 
 test('keep (default): DeleteVolume retires and reports; the operator destroys the snapshot, the sweep the volume', async () => {
@@ -69,9 +73,13 @@ test('keep (default): DeleteVolume retires and reports; the operator destroys th
   assert.ok((await zfsProp(dataset(id), 'zfs.csi.dev:retired'))?.match(/^\d{4}-/), 'retired');
   await until('the held report in the log', async () => d.logs().includes(`retired volume ${id}`) && d.logs().includes('autosnap_daily'));
   await until('the held metric', async () => (await heldMetric()) === 1);
+  const report = await heldVolumes();
+  assert.equal(report.exitCode, 0, report.stderr);
+  assert.match(report.stdout, new RegExp(`^${id} +${dataset(id)} +\\S.* +kept +@autosnap_daily +zfs destroy the snapshots`, 'm'));
   await zfs('destroy', `${dataset(id)}@autosnap_daily`);
   await until('the sweep to destroy the volume', nothingLeft);
   await until('the held metric back to 0', async () => (await heldMetric()) === 0);
+  assert.equal((await heldVolumes()).stdout, 'no deleted volume is kept by foreign snapshots');
 });
 
 test('destroy: DeleteVolume destroys the foreign snapshots by name and the volume, before it answers', async () => {

@@ -4,6 +4,11 @@ import { socketPathOf } from '../../grpc/endpoint.js';
 import { defaultAdminSocket } from '../transfer-config.js';
 import type { FlagValues } from './flags.js';
 
+/** The flag of every command that talks to the admin socket (import, held-volumes, transfer-*). */
+export const ADMIN_FLAGS = {
+  'admin-endpoint': { type: 'string', value: 'URL', help: 'the driver\'s admin socket (default $ZFS_CSI_ADMIN_ENDPOINT or admin.sock beside --endpoint)' },
+} as const;
+
 /** --admin-endpoint, $ZFS_CSI_ADMIN_ENDPOINT, or admin.sock beside the CSI socket (as `serve` defaults it). */
 export function adminSocketOf(flags: FlagValues, env: NodeJS.ProcessEnv, csiEndpoint: string): string {
   const given = flags.string('admin-endpoint') ?? (env['ZFS_CSI_ADMIN_ENDPOINT'] || undefined);

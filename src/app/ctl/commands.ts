@@ -1,6 +1,7 @@
 /** Every `zfs-csi ctl` subcommand, in the order `--help` lists them. */
 import type { Command } from './command.js';
 import { controllerInfoCommands } from './controller-info-commands.js';
+import { heldCommands } from './held-commands.js';
 import { identityCommands } from './identity-commands.js';
 import { importCommands } from './import-commands.js';
 import { nodeCommands } from './node-commands.js';
@@ -15,6 +16,7 @@ export const COMMAND_GROUPS: readonly (readonly [string, readonly Command[]])[] 
   ['Controller: other', controllerInfoCommands],
   ['Node', nodeCommands],
   ['Import (standalone, admin socket)', importCommands],
+  ['Deleted volumes (standalone, admin socket)', heldCommands],
   ['Transfers (standalone, admin socket)', transferCommands],
 ];
 

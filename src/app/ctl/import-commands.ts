@@ -1,13 +1,11 @@
 /** `ctl import`: hand an existing dataset to a standalone driver as a volume (issue #10, docs/import.md). */
 import { DriverError } from '../../domain/errors.js';
+import { ADMIN_FLAGS } from './admin-client.js';
 import type { Command } from './command.js';
 import { keyValues } from './format.js';
 import { formatSize } from './size.js';
 import { UsageError, type FlagValues } from './flags.js';
 
-const ADMIN = {
-  'admin-endpoint': { type: 'string', value: 'URL', help: 'the driver\'s admin socket (default $ZFS_CSI_ADMIN_ENDPOINT or admin.sock beside --endpoint)' },
-} as const;
 
 /** The admin API's answer (src/app/admin-imports.ts), decoded rather than trusted. */
 export interface ImportedVolume {
@@ -58,7 +56,7 @@ export const importCommands: readonly Command[] = [{
   flags: {
     name: { type: 'string', value: 'NAME', help: 'the volume\'s CO name, as CreateVolume would have it (default: the dataset name)' },
     size: { type: 'string', value: 'SIZE', help: 'the volume\'s size when the dataset has no refquota (sets it; never below what it holds); with one, its refquota is the size' },
-    ...ADMIN,
+    ...ADMIN_FLAGS,
   },
   prepare(f) {
     const body = importBody(f);

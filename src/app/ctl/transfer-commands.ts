@@ -1,20 +1,17 @@
 /** `ctl transfer-*`: start, list, watch and cancel node-to-node transfers (standalone, issue #8 part 4). */
 import { DriverError } from '../../domain/errors.js';
 import type { TransferStatus } from '../../transfer/manager.js';
-import type { AdminClient } from './admin-client.js';
+import { ADMIN_FLAGS, type AdminClient } from './admin-client.js';
 import type { CallContext, Command, Outcome } from './command.js';
 import type { FlagSpecs, FlagValues } from './flags.js';
 import { decodeList, decodeStatus, progressText, statusTable, statusText } from './transfer-status.js';
 
-const ADMIN = {
-  'admin-endpoint': { type: 'string', value: 'URL', help: 'the driver\'s admin socket (default $ZFS_CSI_ADMIN_ENDPOINT or admin.sock beside --endpoint)' },
-} as const;
 const TRANSFER_ID = { type: 'string', value: 'ID', help: 'transfer ID (from transfer-start or transfer-list)', required: true } as const;
 /** How often a waiting command asks for progress. */
 const POLL_MS = 500;
 
 function adminCommand(name: string, summary: string, flags: FlagSpecs, run: (f: FlagValues) => (c: CallContext) => Promise<Outcome>): Command {
-  return { name, summary, flags: { ...flags, ...ADMIN }, prepare: run };
+  return { name, summary, flags: { ...flags, ...ADMIN_FLAGS }, prepare: run };
 }
 
 const path = (id: string): string => `/v1/transfers/${encodeURIComponent(id)}`;
