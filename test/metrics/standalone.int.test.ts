@@ -1,25 +1,13 @@
 // The real standalone driver with --metrics-address: what an operator's Prometheus and kubelet probes see.
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { METRIC } from '../../src/metrics/names.js';
 import { startDriver, type Driver } from '../support/driver.js';
 import { find, typeOf, value } from './exposition.js';
+import { freePort } from '../support/port.js';
 
 const CAP = [{ mount: {}, access_mode: { mode: 'SINGLE_NODE_WRITER' as const } }];
-
-/** A port nothing listens on right now (the OS picks it; the driver binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function get(path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${base}${path}`);

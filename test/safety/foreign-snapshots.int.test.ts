@@ -4,7 +4,6 @@
  * with and without the driver's own snapshots beside them. Every case ends with nothing under the parent.
  */
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { METRIC } from '../../src/metrics/names.js';
@@ -12,20 +11,10 @@ import { find } from '../metrics/exposition.js';
 import { startDriver, type Driver } from '../support/driver.js';
 import { zfsProp, zfsTree } from '../support/pool.js';
 import { createSnapshot, createVolume, expectCode, sleep } from './fixtures.js';
+import { freePort } from '../support/port.js';
 
 let d: Driver;
 let metricsUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 before(async () => {
   const port = await freePort();

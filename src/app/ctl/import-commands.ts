@@ -1,5 +1,6 @@
 /** `ctl import`: hand an existing dataset to a standalone driver as a volume (issue #10, docs/import.md). */
 import { DriverError } from '../../domain/errors.js';
+import type { ImportReply } from '../admin-imports.js';
 import { ADMIN_FLAGS } from './admin-client.js';
 import type { Command } from './command.js';
 import { keyValues } from './format.js';
@@ -8,14 +9,7 @@ import { UsageError, type FlagValues } from './flags.js';
 
 
 /** The admin API's answer (src/app/admin-imports.ts), decoded rather than trusted. */
-export interface ImportedVolume {
-  readonly volumeId: string;
-  readonly name: string;
-  readonly dataset: string;
-  readonly capacityBytes: string;
-  readonly mountpoint: string;
-  readonly node: string;
-}
+export type ImportedVolume = ImportReply;
 
 export function decodeImported(body: unknown): ImportedVolume {
   const o = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
