@@ -4,6 +4,7 @@
  * the first write, the managed mark last), with the resource's name as the volume ID. The agent only carries
  * out what the resource says, on its own node: it never writes an import itself (DESIGN.md §4 rule 9).
  */
+import { isVolumeId } from '../csi/ids.js';
 import type { VolumeRecord } from '../domain/types.js';
 import type { MountEntry } from '../mount/mounter.js';
 import { Importer } from '../provision/importer.js';
@@ -25,6 +26,9 @@ export class VolumeImports {
   async run(v: ZfsVolume, signal: AbortSignal): Promise<VolumeRecord> {
     const dataset = v.spec.importDataset;
     if (dataset === undefined) throw new AgentError('INTERNAL', `ZfsVolume ${v.metadata.name} has no spec.importDataset`);
+    if (!isVolumeId(v.metadata.name)) {
+      throw new AgentError('INVALID_ARGUMENT', `${v.metadata.name} is not a volume ID of this driver (vol- and 20 base32 characters, docs/import.md); nothing was changed`);
+    }
     if (v.spec.contentSource) throw new AgentError('INVALID_ARGUMENT', 'an imported volume cannot have a contentSource; nothing was changed');
     if (this.running.has(dataset)) throw new AgentError('ABORTED', `an import of ${dataset} is in progress; retried`);
     this.running.add(dataset);
