@@ -63,13 +63,13 @@ async function localProps(dataset: string): Promise<string[]> {
 }
 
 /** The ZfsVolume an operator writes (docs/import.md): named by a fresh volume ID, labelled and placed on node-b. */
-async function importVolume(dataset: string, spec: { parent?: string; bytes?: bigint; csiName?: string } = {}): Promise<string> {
-  const id = newVolumeId();
+async function importVolume(dataset: string, spec: { id?: string; parent?: string; bytes?: bigint } = {}): Promise<string> {
+  const id = spec.id ?? newVolumeId();
   await k.api.create(PLURAL.volume, {
     apiVersion: API_VERSION, kind: 'ZfsVolume',
     metadata: { name: id, labels: { [NODE_LABEL]: b.name } },
     spec: {
-      csiName: spec.csiName ?? `import-${id}`, volumeId: id, nodeName: b.name, parentDataset: spec.parent ?? b.pool.parent,
+      csiName: `import-${id}`, volumeId: id, nodeName: b.name, parentDataset: spec.parent ?? b.pool.parent,
       requestedBytes: String(spec.bytes ?? 0n), properties: {}, quotaType: 'refquota', thin: true, importDataset: dataset,
     },
   });
@@ -91,7 +91,7 @@ async function prop(dataset: string, name: string): Promise<string> {
   return (await zfs('get', '-H', '-p', '-o', 'value', name, dataset)).trim();
 }
 
-const ids = { v: '', s: '', restored: '' };
+const ids = { v: '', s: '', restored: '', clone: '' };
 let imported = '';
 
 test('a hand-made dataset becomes Ready under the resource\'s name, keeping its name and files', async () => {
@@ -133,6 +133,21 @@ test('expand, snapshot and restore work on the imported dataset', async () => {
   ids.restored = (await createVolume(c, { name: 'import-restore', node: b.name, bytes: 96n * MiB, source: { snapshot: ids.s } })).id;
   assert.equal(await readThroughPublish(b, ids.restored, 'notes.txt'), TEXT);
   assert.equal(await readThroughPublish(b, ids.restored, 'after.txt'), 'written through the pod\n');
+  ids.clone = (await createVolume(c, { name: 'import-clone', node: b.name, bytes: 96n * MiB, source: { volume: ids.v } })).id;
+  assert.equal(await readThroughPublish(b, ids.clone, 'notes.txt'), TEXT, 'a clone of the imported volume');
+});
+
+test('the resource lost and written again by the operator (same ID and CO name): Ready, nothing written to the dataset', async () => {
+  const before_ = await localProps(imported);
+  await k.api.delete(PLURAL.volume, ids.v);
+  await poll(() => k.volume(ids.v), (x) => x === undefined, 10_000, 'the ZfsVolume gone (no intent: data kept)');
+  assert.deepEqual(await localProps(imported), before_);
+  await importVolume(imported, { id: ids.v });
+  const v = await settled(ids.v);
+  assert.equal(v?.status?.phase, 'Ready', `${v?.status?.code ?? ''}: ${v?.status?.message ?? ''}`);
+  assert.equal(v?.status?.capacityBytes, String(96n * MiB), 'the size it was expanded to');
+  assert.deepEqual(await localProps(imported), before_, 'the finished import is recognised, not redone');
+  assert.equal(await readThroughPublish(b, ids.v, 'after.txt'), 'written through the pod\n');
 });
 
 test('refused: a dataset already managed (a volume the driver made) — Failed, nothing changed, that volume unharmed', async () => {
@@ -202,6 +217,7 @@ test('DeleteVolume retires the imported volume while its snapshot lives, and des
   await c.controller.DeleteVolume({ volume_id: ids.v }, DEADLINE);
   assert.notEqual(await prop(imported, 'zfs.csi.dev:retired'), '-', 'retired, kept for its snapshot');
   await c.controller.DeleteVolume({ volume_id: ids.restored }, DEADLINE);
+  await c.controller.DeleteVolume({ volume_id: ids.clone }, DEADLINE);
   await c.controller.DeleteSnapshot({ snapshot_id: ids.s }, DEADLINE);
   const left = (await poll(() => zfsTree(b.pool.parent), (t) => !t.includes(imported), 30_000, 'the imported dataset destroyed by the sweep'));
   assert.deepEqual(left.filter((n) => n.startsWith(`${b.pool.parent}/`)), [], 'nothing left under the parent');
