@@ -8,6 +8,8 @@ import type { NodeVolumeLookup } from '../csi/node/lookup.js';
 import { describeError } from '../domain/errors.js';
 import { CapacityCache } from '../provision/capacity.js';
 import type { Provisioner } from '../provision/provisioner.js';
+import { LinuxMounter } from '../mount/linux-mounter.js';
+import type { MountEntry } from '../mount/mounter.js';
 import type { KubeApi } from '../store/kube/api.js';
 import { ResourceCache } from '../store/kube/cache.js';
 import { decodeSnapshot, decodeVolume } from '../store/kube/decode.js';
@@ -59,6 +61,8 @@ export interface NodeAgentOptions {
   readonly recoverResources?: boolean;
   /** Node-to-node transfers (issue #8): the endpoint and TLS identity; off when absent. */
   readonly transfers?: AgentTransferOptions;
+  /** The host's mount table, for imports; default /proc/self/mountinfo. */
+  readonly mountTable?: () => Promise<readonly MountEntry[]>;
 }
 
 export type QueueKey = `volume/${string}` | `snapshot/${string}`;
@@ -101,6 +105,7 @@ export class NodeAgent {
       refreshDrift: () => void this.drift.refresh(),
       copies: () => this.transfers?.receivedCopies() ?? new Map(),
       copyOf: async (id) => this.transfers?.copyOf(id),
+      mountTable: o.mountTable ?? (() => new LinuxMounter().table()),
     };
     this.transfers = o.transfers && new AgentTransfers(o.transfers, {
       ...o, snapshots: this.snapshots, sweep: (parent, signal) => this.sweep(parent, signal),

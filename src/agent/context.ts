@@ -1,5 +1,6 @@
 /** What the reconcilers share: the node's identity, ZFS, the watched resources and their writers. */
 import type { Logger } from 'winston';
+import type { MountEntry } from '../mount/mounter.js';
 import type { CapacityCache } from '../provision/capacity.js';
 import type { Provisioner } from '../provision/provisioner.js';
 import type { ResourceCache } from '../store/kube/cache.js';
@@ -23,6 +24,8 @@ export interface AgentContext {
   /** Which parents are there; an absent one makes its volumes Unavailable (DESIGN.md §4 rule 10). */
   readonly presence: ParentPresence;
   readonly log: Logger;
+  /** The host's mounts: an import checks nothing else uses the dataset (src/agent/volume-import.ts). */
+  mountTable(): Promise<readonly MountEntry[]>;
   /** Destroys retired data nothing needs any more, and requeues the volumes whose data went. */
   sweep(parent: string, signal?: AbortSignal): Promise<void>;
   /** Rescans for datasets without a resource (after a deletion without intent left one behind). */

@@ -7,7 +7,8 @@ import { NO_CHANGE, sameChange, withChange, type VolumeChange } from '../domain/
 import type { ZfsSnapshot, ZfsVolume } from '../store/kube/resources.js';
 import { FINALIZER, creationParams } from '../store/kube/resources.js';
 
-export const volumeDataset = (v: ZfsVolume): string => `${v.spec.parentDataset}/${v.spec.volumeId}`;
+/** An imported volume keeps its dataset's name (docs/import.md); one the driver made is named by its ID. */
+export const volumeDataset = (v: ZfsVolume): string => v.spec.importDataset ?? `${v.spec.parentDataset}/${v.spec.volumeId}`;
 
 /** `parent/volume@snap` → `parent`. */
 export const parentOfSnapshot = (zfsName: string): string => {

@@ -62,6 +62,8 @@ export function planRecovery(node: string, views: readonly PoolView[], known: Kn
 function volumeProblem(node: string, r: VolumeRecord): string | undefined {
   if (r.replicaOf !== undefined) return `a copy received from node ${r.replicaOf}; that node recovers the original`;
   if (r.node !== node) return `made by node ${r.node}, not by this one`;
+  // Its ZfsVolume names the dataset (spec.importDataset): import intent is an operator's, never an agent's.
+  if (r.dataset !== `${r.parent}/${r.id}`) return 'an imported volume: an operator writes its ZfsVolume again (docs/import.md)';
   return undefined;
 }
 

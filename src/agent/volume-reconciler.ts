@@ -13,6 +13,7 @@ import { NO_CHANGE, type VolumeChange } from '../domain/volume-change.js';
 import {
   changeApplied, hasFinalizer, parentOfSnapshot, snapshotRecordOf, volumeDataset, volumeRecordOf, volumeSettled, volumeSpecOf, wantedChange,
 } from './records.js';
+import { VolumeImports } from './volume-import.js';
 import { AgentError, inspectVolume } from './zfs-state.js';
 
 const CLEAR = { code: null, message: null } as const;
@@ -26,9 +27,11 @@ function statusChange(from: VolumeChange, to: VolumeChange): object {
 
 export class VolumeReconciler {
   private readonly guard: GuardDeps<ZfsVolume>;
+  private readonly imports: VolumeImports;
 
   constructor(private readonly ctx: AgentContext) {
     this.guard = { zfs: ctx.zfs, events: ctx.events, cache: ctx.volumes, writer: ctx.volumeWriter, kind: 'ZfsVolume' };
+    this.imports = new VolumeImports(ctx, () => ctx.mountTable());
   }
 
   async reconcile(name: string, signal: AbortSignal): Promise<void> {
@@ -67,14 +70,18 @@ export class VolumeReconciler {
     const st = v.status ?? {};
     const generation = v.metadata.generation;
     if (st.phase !== 'Ready') {
-      const record = await this.ctx.provisioner.createVolume(volumeSpecOf(v), await this.resolveSource(v, signal), signal);
+      const imported = v.spec.importDataset !== undefined;
+      const record = imported
+        ? await this.imports.run(v, signal)
+        : await this.ctx.provisioner.createVolume(volumeSpecOf(v), await this.resolveSource(v, signal), signal);
       this.ctx.capacity.invalidate();
       if (record.retired) throw new AgentError('FAILED_PRECONDITION', `volume ${record.id} was deleted (retired) and is not re-created`);
       await this.ctx.volumeWriter.patchStatus(v, {
         phase: 'Ready', capacityBytes: record.capacityBytes.toString(), dataset: record.dataset,
         mountpoint: record.mountpoint, observedGeneration: generation, deletion: null, ...CLEAR,
-        // The create already used them (volumeSpecOf): ZFS holds what the spec asks.
-        ...(v.spec.mutableParameters === undefined ? {} : { appliedParameters: v.spec.mutableParameters }),
+        // The create already used them (volumeSpecOf): ZFS holds what the spec asks. An import set none of
+        // them: update() applies them on the next pass.
+        ...(v.spec.mutableParameters === undefined || imported ? {} : { appliedParameters: v.spec.mutableParameters }),
       });
       return;
     }

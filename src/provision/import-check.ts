@@ -17,6 +17,8 @@ export interface ImportRequest {
   readonly name?: string;
   /** Needed when the dataset has no refquota; must equal it when it has one. */
   readonly sizeBytes?: bigint;
+  /** The volume ID to give (Kubernetes: the ZfsVolume's name); absent = a fresh one. */
+  readonly id?: string;
 }
 
 /** Native properties the check reads (besides the driver's own). */
@@ -111,14 +113,19 @@ function alreadyManaged(f: ImportFacts, name: string): ImportPlan {
   const id = p.get(P.volumeId) ?? '';
   const sameName = p.get(P.csiName) === encodeText(name);
   const sizeOk = f.request.sizeBytes === undefined || quotaOf(p.get('refquota')) === f.request.sizeBytes;
-  if (p.has(P.imported) && !p.has(P.retired) && sameName && sizeOk && f.idOwner === f.info.name) return { kind: 'done', id };
+  const idOk = f.request.id === undefined || f.request.id === id;
+  if (p.has(P.imported) && !p.has(P.retired) && sameName && sizeOk && idOk && f.idOwner === f.info.name) return { kind: 'done', id };
   throw refuse(`${f.info.name} is already managed by the driver${id === '' ? '' : ` (volume ${id})`}`);
 }
 
 /** An interrupted import left its ID on the dataset: the retry keeps it, so the answer never changes. */
 function recordedId(f: ImportFacts): string {
   const recorded = f.info.props.get(P.volumeId);
-  if (recorded === undefined) return f.freshId;
+  if (recorded === undefined) return f.request.id ?? f.freshId;
+  // An ID asked for (a ZfsVolume's name) must be the one the volume gets: a resource never names another ID.
+  if (f.request.id !== undefined && recorded !== f.request.id) {
+    throw refuse(`${f.info.name} carries ${P.volumeId}=${recorded} (an earlier import?), not ${f.request.id}; clear it (zfs inherit) to import`);
+  }
   if (!isVolumeId(recorded)) throw refuse(`${f.info.name} carries ${P.volumeId}=${recorded}, which is not an ID of this driver; clear it (zfs inherit) to import`);
   if (f.idOwner !== undefined && f.idOwner !== f.info.name) throw refuse(`${f.info.name} carries the ID of the volume in ${f.idOwner} (a copy?); clear ${P.volumeId} (zfs inherit) to import`);
   return recorded;

@@ -49,7 +49,7 @@ export class Importer {
       mountRoot: this.deps.mountRoot,
       nameOwner: this.deps.byName(request.name ?? dataset)?.dataset,
       idOwner: recorded === undefined ? undefined : this.deps.byId(recorded)?.dataset,
-      freshId: this.deps.newId(),
+      freshId: request.id ?? this.deps.newId(),
       now: (this.deps.clock ?? (() => new Date()))(),
     });
     if (plan.kind === 'apply') await this.apply(dataset, plan, signal);

@@ -39,6 +39,11 @@ export class Provisioner {
     this.sweeper = new Sweeper(deps.zfs, (parent, signal) => this.scan(parent, signal), this.cloning);
   }
 
+  /** Where every volume is mounted: an import moves its dataset's mountpoint here (docs/import.md). */
+  get mountRoot(): string {
+    return this.deps.mountRoot;
+  }
+
   mountpointOf(volumeId: string): string {
     return `${this.deps.mountRoot}/${volumeId}`;
   }

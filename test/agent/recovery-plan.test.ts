@@ -93,3 +93,11 @@ test('a snapshot whose dataset is not the record of its source volume is not re-
   assert.deepEqual(plan.snapshots, []);
   assert.match(plan.skipped[0]?.reason ?? '', /not the record of volume vol-gone/);
 });
+
+test('an imported volume gets no resource (its ZfsVolume names the dataset: an operator\'s to write), but is not silently dropped', () => {
+  const imported = volume('vol-i', { dataset: `${PARENT}/pgdata` });
+  const plan = planRecovery(NODE, [view([volume('vol-1'), imported], [])], none, new Set());
+  assert.deepEqual(plan.volumes.map((v) => v.id), ['vol-1']);
+  assert.deepEqual(plan.skipped.map((s) => s.name), [`${PARENT}/pgdata`]);
+  assert.match(plan.skipped[0]?.reason ?? '', /imported volume: an operator writes its ZfsVolume again/);
+});

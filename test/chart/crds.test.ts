@@ -156,7 +156,7 @@ test('full samples of every shape validate and round-trip through the decoders',
 });
 
 test('a fresh object, as the controller first writes it, validates', () => {
-  const fresh = json({ ...FULL_VOLUME, status: undefined, spec: { ...FULL_VOLUME.spec, contentSource: undefined, deletionRequested: undefined } });
+  const fresh = json({ ...FULL_VOLUME, status: undefined, spec: { ...FULL_VOLUME.spec, contentSource: undefined, deletionRequested: undefined, importDataset: undefined } });
   assert.ok(validators.volume(fresh), JSON.stringify(validators.volume.errors));
   const node = json({ ...FULL_NODE, status: undefined });
   assert.ok(validators.node(node), JSON.stringify(validators.node.errors));
@@ -232,11 +232,12 @@ const rulesOf = (node: Obj): string[] => asArray(node['x-kubernetes-validations'
 
 test('identity fields are immutable (CEL self == oldSelf); intent fields may change', () => {
   const vol = schemaOf('volume');
-  for (const f of ['csiName', 'volumeId', 'nodeName', 'parentDataset', 'contentSource']) {
+  for (const f of ['csiName', 'volumeId', 'nodeName', 'parentDataset', 'contentSource', 'importDataset']) {
     assert.ok(rulesOf(at(vol, `spec.${f}`)).includes('self == oldSelf'), `ZfsVolume spec.${f}`);
   }
   // A transition rule does not run when the field is added or removed: the spec-level rule covers that.
   assert.ok(rulesOf(at(vol, 'spec')).some((r) => r.includes('has(self.contentSource) == has(oldSelf.contentSource)')));
+  assert.ok(rulesOf(at(vol, 'spec')).some((r) => r.includes('has(self.importDataset) == has(oldSelf.importDataset)')));
   const snap = schemaOf('snapshot');
   for (const f of ['csiName', 'snapshotId', 'sourceVolumeId', 'nodeName']) {
     assert.ok(rulesOf(at(snap, `spec.${f}`)).includes('self == oldSelf'), `ZfsSnapshot spec.${f}`);

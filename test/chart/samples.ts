@@ -26,6 +26,7 @@ const volumeSpec: Required<ZfsVolumeSpec> = {
   foreignSnapshots: 'destroy',
   mutableParameters: { properties: { compression: 'zstd', atime: 'off' }, quotaType: 'quota', thin: false, foreignSnapshots: 'keep' },
   deletionRequested: false,
+  importDataset: 'tank/k8s/pgdata',
 };
 const volumeStatus: Required<ZfsVolumeStatus> = {
   phase: 'Ready', code: 'RESOURCE_EXHAUSTED', message: 'earlier attempt ran out of space',

@@ -40,6 +40,20 @@ test('transition rules let a create through and refuse a change of an immutable 
   await api.patchStatus(PLURAL.volume, 'vol-t', { phase: 'Ready' });
 });
 
+test('spec.importDataset (issue #10): below parentDataset only, and never added, changed or removed later', async () => {
+  const imported = (name: string, importDataset: string): object => {
+    const v = volume(name) as { spec: Record<string, unknown> };
+    return { ...v, spec: { ...v.spec, importDataset } };
+  };
+  await assert.rejects(api.create(PLURAL.volume, imported('vol-i1', 'tank/other/db')), invalid(/importDataset must be below parentDataset/));
+  await assert.rejects(api.create(PLURAL.volume, imported('vol-i1', 'tank/csidb')), invalid(/importDataset must be below parentDataset/));
+  await api.create(PLURAL.volume, imported('vol-i1', 'tank/csi/db'));
+  await assert.rejects(api.patch(PLURAL.volume, 'vol-i1', { spec: { importDataset: 'tank/csi/other' } }), invalid(/importDataset is immutable/));
+  await assert.rejects(api.patch(PLURAL.volume, 'vol-i1', { spec: { importDataset: null } }), invalid(/importDataset is immutable/));
+  await api.create(PLURAL.volume, volume('vol-i2'));
+  await assert.rejects(api.patch(PLURAL.volume, 'vol-i2', { spec: { importDataset: 'tank/csi/db' } }), invalid(/importDataset is immutable/));
+});
+
 test('crdValidation: false turns the rules off (the REST-semantics tests use free-form specs)', async () => {
   const loose = await FakeApiServer.start({ crdValidation: false });
   try {

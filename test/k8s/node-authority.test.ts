@@ -203,10 +203,12 @@ test('recovery: an agent re-creates its own node\'s records, never one naming an
 test('recovery: a re-created record carries no intent — no deletion, no modification, no foreign finalizer — and is never deleted', async () => {
   await withRecovery(async (as) => {
     const a = as('node-a');
-    const intent = /no deletion intent, no modification request and no finalizer but its own/;
+    const intent = /no deletion intent, no modification request, no import .* and no finalizer but its own/;
     await refused(a.create(PLURAL.volume, recoveredVolume('vol-doomed', 'node-a', 'node-a', { spec: { deletionRequested: true } })), 403, intent);
     await refused(a.create(PLURAL.volume, recoveredVolume('vol-mod', 'node-a', 'node-a', { spec: { mutableParameters: { properties: { compression: 'off' } } } })), 403, intent);
     await refused(a.create(PLURAL.volume, recoveredVolume('vol-fin', 'node-a', 'node-a', { finalizers: [FINALIZER, 'example.com/keep'] })), 403, intent);
+    // An import takes over a dataset the driver did not make (issue #10): a person's decision, never an agent's.
+    await refused(a.create(PLURAL.volume, recoveredVolume('vol-imp', 'node-a', 'node-a', { spec: { importDataset: 'tank/csi/pgdata' } })), 403, intent);
     await refused(a.create(PLURAL.transfer, {
       apiVersion: API_VERSION, kind: 'ZfsTransfer', metadata: { name: 'xfer-yyyyyyyyyyyyyyyyyyyy', labels: { [NODE_LABEL]: 'node-a', [TARGET_NODE_LABEL]: 'node-a' } },
       spec: { snapshotId: 'snap-x', volumeId: 'vol-x', nodeName: 'node-a', targetNode: 'node-a' },

@@ -123,6 +123,19 @@ test('already managed: a finished import asked again is done; a made volume, a r
   refusal(facts({ [P.managed]: 'true', [P.volumeId]: RECORDED }, { idOwner: DS }), 'FAILED_PRECONDITION', /already managed/);
 });
 
+test('an ID asked for (a ZfsVolume\'s name): given when none is recorded, and any other recorded one is refused, finished or not', () => {
+  const asked = 'vol-cccccccccccccccccccc';
+  const request = { dataset: DS, id: asked };
+  const steps = applied(planImport(facts({}, { request })));
+  assert.equal(steps.id, asked);
+  assert.equal(steps.marks[P.volumeId], asked);
+  assert.equal(steps.mountpoint, `/m/${asked}`);
+  assert.equal(applied(planImport(facts({ [P.volumeId]: asked }, { request, idOwner: DS }))).id, asked, 'an interrupted attempt under that ID is finished');
+  refusal(facts({ [P.volumeId]: RECORDED }, { request }), 'FAILED_PRECONDITION', new RegExp(`carries zfs.csi.dev:volume-id=${RECORDED} .*not ${asked}`));
+  const done = { [P.managed]: 'true', [P.volumeId]: RECORDED, [P.imported]: 'x', [P.csiName]: encodeURIComponent(DS) };
+  refusal(facts(done, { idOwner: DS, request }), 'FAILED_PRECONDITION', /already managed by the driver \(volume vol-b/);
+});
+
 test('importParent: a direct child of a configured parent only; snapshots and bad names are INVALID_ARGUMENT', () => {
   const parents = ['tank/csi', 'tank/fast'];
   assert.equal(importParent('tank/fast/db', parents), 'tank/fast');

@@ -61,6 +61,7 @@ export function decodeVolume(v: unknown): ZfsVolume | undefined {
       contentSource: decodeSource(s['contentSource']),
       mutableParameters: decodeChange(s['mutableParameters']),
       deletionRequested: bool(s, 'deletionRequested'),
+      importDataset: str(s, 'importDataset'),
     }),
     status: defined({
       phase: phaseOf(str(st, 'phase')),

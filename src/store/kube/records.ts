@@ -103,7 +103,7 @@ export function toVolumeRecord(v: ControllerVolume): VolumeRecord {
     capacityBytes: BigInt(st.capacityBytes ?? s.requestedBytes),
     params: paramsOf(v),
     ...(source === undefined ? {} : { source }),
-    dataset: st.dataset ?? `${s.parentDataset}/${s.volumeId}`,
+    dataset: st.dataset ?? s.importDataset ?? `${s.parentDataset}/${s.volumeId}`,
     mountpoint: st.mountpoint ?? '',
     retired: st.deletion === 'Retired',
     usedBytes: BigInt(st.usedBytes ?? '0'),

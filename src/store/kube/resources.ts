@@ -62,6 +62,11 @@ export interface ZfsVolumeSpec {
   readonly mutableParameters?: VolumeChange;
   /** CSI DeleteVolume was called: the only thing that lets the agent destroy data (§4 rule 7). */
   readonly deletionRequested?: boolean;
+  /**
+   * An existing dataset (a direct child of parentDataset) to import instead of making one (issue #10,
+   * docs/import.md): written by an operator, never by the controller or an agent. The volume keeps that name.
+   */
+  readonly importDataset?: string;
 }
 
 export interface ZfsVolumeStatus {

@@ -28,7 +28,7 @@ export function kubeVolumeCondition(facts: KubeHealthFacts): VolumeCondition {
 
 function volumeProblems(v: ZfsVolume): string[] {
   const st = v.status ?? {};
-  const dataset = st.dataset ?? `${v.spec.parentDataset}/${v.spec.volumeId}`;
+  const dataset = st.dataset ?? v.spec.importDataset ?? `${v.spec.parentDataset}/${v.spec.volumeId}`;
   const why = st.message === undefined || st.message === '' ? '' : `: ${st.message}`;
   switch (st.phase) {
     case 'Lost': return [`dataset ${dataset} is missing (phase Lost${why})`];
