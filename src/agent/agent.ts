@@ -3,22 +3,18 @@
  * adopts them against the pool at start, then reconciles one key at a time per resource, sweeps retired data
  * and publishes the ZfsNode. It never serves gRPC; src/app/node.ts puts it beside the Node service.
  */
-import type { Logger } from 'winston';
 import type { NodeVolumeLookup } from '../csi/node/lookup.js';
 import { describeError } from '../domain/errors.js';
 import { CapacityCache } from '../provision/capacity.js';
-import type { Provisioner } from '../provision/provisioner.js';
 import { LinuxMounter } from '../mount/linux-mounter.js';
-import type { MountEntry } from '../mount/mounter.js';
-import type { KubeApi } from '../store/kube/api.js';
 import { ResourceCache } from '../store/kube/cache.js';
 import { decodeSnapshot, decodeVolume } from '../store/kube/decode.js';
 import { NODE_LABEL, PLURAL, type ObjectMeta, type ZfsSnapshot, type ZfsVolume } from '../store/kube/resources.js';
-import type { Zfs } from '../zfs/zfs.js';
 import { adopt, type AdoptionReport } from './adopt.js';
+import type { NodeAgentOptions } from './agent-options.js';
 import type { AgentContext } from './context.js';
 import { DriftTracker } from './drift.js';
-import { eventNamespace, KubeEventSink, type EventSink } from './events.js';
+import { eventNamespace, KubeEventSink } from './events.js';
 import { reportHolds } from './foreign-holds.js';
 import { NodePublisher } from './node-publisher.js';
 import { volumeLookup } from './node-lookup.js';
@@ -28,42 +24,12 @@ import { hasFinalizer, parentOfSnapshot } from './records.js';
 import { requirePools, scanParents } from './scan.js';
 import { SnapshotReconciler } from './snapshot-reconciler.js';
 import { VolumeReconciler } from './volume-reconciler.js';
-import { AgentTransfers, type AgentTransferOptions } from './transfers.js';
+import { AgentTransfers } from './transfers.js';
 import { startWatches } from './watches.js';
 import { WorkQueue } from './work-queue.js';
 import { ResourceWriter } from './writer.js';
 
-export interface NodeAgentOptions {
-  readonly api: KubeApi;
-  readonly zfs: Zfs;
-  readonly provisioner: Provisioner;
-  readonly node: string;
-  readonly parents: readonly string[];
-  readonly log: Logger;
-  readonly agentVersion: string;
-  /** Where Events go; default env POD_NAMESPACE, else `default`. */
-  readonly eventNamespace?: string;
-  readonly events?: EventSink;
-  /** ZfsNode refresh; default 30 s. */
-  readonly heartbeatMs?: number;
-  /** Periodic sweep of retired data and re-adoption (recovery, drift); default 600 s. */
-  readonly sweepIntervalMs?: number;
-  /** How often pools and parents are checked, so one that comes back is noticed; default 15 s. */
-  readonly presenceIntervalMs?: number;
-  /** Keys reconciled at once; default 4. */
-  readonly concurrency?: number;
-  readonly retryBaseMs?: number;
-  /** Backoff cap; default 30 s. */
-  readonly retryMaxMs?: number;
-  /** Wait between start-up attempts while pools or the API are missing; default 2 s. */
-  readonly startRetryMs?: number;
-  /** Re-create missing ZfsVolumes/ZfsSnapshots from the pool's records at start-up (src/agent/recovery.ts); default off. */
-  readonly recoverResources?: boolean;
-  /** Node-to-node transfers (issue #8): the endpoint and TLS identity; off when absent. */
-  readonly transfers?: AgentTransferOptions;
-  /** The host's mount table, for imports; default /proc/self/mountinfo. */
-  readonly mountTable?: () => Promise<readonly MountEntry[]>;
-}
+export type { NodeAgentOptions } from './agent-options.js';
 
 export type QueueKey = `volume/${string}` | `snapshot/${string}`;
 

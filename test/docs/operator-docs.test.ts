@@ -128,8 +128,10 @@ test('chart values keys named in the docs exist in values.yaml', () => {
 test('every YAML example in the operator docs parses, and the manifests use the chart\'s names', () => {
   let manifests = 0;
   for (const name of OWNED) {
-    for (const [, body = ''] of doc(name).matchAll(/```yaml\n([\s\S]*?)```/g)) {
-      for (const obj of parseDocs(body, name)) {
+    // A fenced block inside a list item is indented; strip the fence's indent so `---` separates documents.
+    for (const [, indent = '', body = ''] of doc(name).matchAll(/^( *)```yaml\n([\s\S]*?)^ *```/gm)) {
+      const dedented = body.split('\n').map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n');
+      for (const obj of parseDocs(dedented, name)) {
         const o = obj as { kind?: string; provisioner?: string; driver?: string; spec?: Record<string, unknown> };
         if (o.kind === 'StorageClass') assert.equal(o.provisioner, 'zfs.csi.dev', name);
         if (o.kind === 'VolumeSnapshotClass') assert.equal(o.driver, 'zfs.csi.dev', name);
