@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { controllerInfoCommands } from './controller-info-commands.js';
 import { heldCommands } from './held-commands.js';
+import { idCommands } from './id-commands.js';
 import { identityCommands } from './identity-commands.js';
 import { importCommands } from './import-commands.js';
 import { nodeCommands } from './node-commands.js';
@@ -16,6 +17,7 @@ export const COMMAND_GROUPS: readonly (readonly [string, readonly Command[]])[] 
   ['Controller: other', controllerInfoCommands],
   ['Node', nodeCommands],
   ['Import (standalone, admin socket)', importCommands],
+  ['Offline (no socket)', idCommands],
   ['Deleted volumes (standalone, admin socket)', heldCommands],
   ['Transfers (standalone, admin socket)', transferCommands],
 ];
