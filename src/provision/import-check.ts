@@ -159,7 +159,8 @@ function sizeOf(f: ImportFacts): bigint {
     throw invalid(`${dataset} has refquota ${refquota}: leave out the size to keep it, or change the refquota first (the volume can be expanded after import)`);
   }
   const size = refquota ?? asked;
-  if (size === undefined) throw invalid(`${dataset} has no refquota: give the volume's size`);
+  // Never a volume without a size: capacity, expansion and the CO's view all need one.
+  if (size === undefined) throw invalid(`${dataset} has no refquota: give the volume's size (ctl import --size, or a ZfsVolume's spec.requestedBytes)`);
   if (size <= 0n) throw invalid('the size must be more than 0 bytes');
   const referenced = BigInt(p.get('referenced') ?? '0');
   if (size < referenced) throw invalid(`a size of ${size} bytes is less than the ${referenced} bytes ${dataset} holds; data is never shrunk`);

@@ -11,85 +11,33 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { execa } from 'execa';
-import { newVolumeId } from '../../src/csi/ids.js';
-import { API_VERSION, NODE_LABEL, PLURAL, type ZfsVolume } from '../../src/store/kube/resources.js';
+import { PLURAL, type ZfsVolume } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
 import { zfsTree } from '../support/pool.js';
 import { E2eCluster, type E2eNode } from './cluster.js';
 import { createSnapshot, createVolume, DEADLINE, MiB, publish, readThroughPublish, unpublish } from './csi.js';
+import { destroyByHand, ImportRig, localProps, prop, zfs, type ImportSpec } from './import-rig.js';
 
-const ZFS = '/sbin/zfs';
 const TEXT = 'kept across the import\n';
 const BLOB = randomBytes(256 * 1024);
 
 let k: E2eCluster;
 let b: E2eNode;
+let rig: ImportRig;
 
 before(async () => {
   k = await E2eCluster.start();
   b = k.b;
+  rig = new ImportRig(k, b);
 });
 after(async () => {
   await k.cleanup();
 });
 
-const zfs = async (...args: string[]): Promise<string> => (await execa(ZFS, args)).stdout;
-
-/** A plain dataset made by hand below node-b's parent, mounted outside the driver's root, holding two files. */
-async function handMade(name: string, options: string[] = []): Promise<string> {
-  const dataset = `${b.pool.parent}/${name}`;
-  const where = join(k.dir, 'legacy', name);
-  await mkdir(where, { recursive: true });
-  await zfs('create', '-o', `mountpoint=${where}`, ...options, dataset);
-  await writeFile(join(where, 'notes.txt'), TEXT);
-  await writeFile(join(where, 'blob.bin'), BLOB);
-  return dataset;
-}
-
-/** zfs-fuse answers "dataset is busy" for a moment after a mount: retried, as the driver does (DESIGN.md §4 rule 5). */
-async function destroyByHand(dataset: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await execa(ZFS, ['destroy', '-r', dataset], { reject: false });
-    if (r.exitCode === 0) return;
-    if (!r.stderr.includes('busy') || attempt >= 30) throw new Error(`zfs destroy -r ${dataset}: ${r.stderr}`);
-    await new Promise((done) => setTimeout(done, 200));
-  }
-}
-
-/** Locally set properties of the dataset and what is below it: inherited ones and space accounting are not local. */
-async function localProps(dataset: string): Promise<string[]> {
-  return (await zfs('get', '-H', '-p', '-r', '-s', 'local', '-o', 'name,property,value', 'all', dataset)).split('\n').filter((l) => l !== '').sort();
-}
-
-/** The ZfsVolume an operator writes (docs/import.md): named by a fresh volume ID, labelled and placed on node-b. */
-async function importVolume(dataset: string, spec: { id?: string; parent?: string; bytes?: bigint } = {}): Promise<string> {
-  const id = spec.id ?? newVolumeId();
-  await k.api.create(PLURAL.volume, {
-    apiVersion: API_VERSION, kind: 'ZfsVolume',
-    metadata: { name: id, labels: { [NODE_LABEL]: b.name } },
-    spec: {
-      csiName: `import-${id}`, volumeId: id, nodeName: b.name, parentDataset: spec.parent ?? b.pool.parent,
-      requestedBytes: String(spec.bytes ?? 0n), properties: {}, quotaType: 'refquota', thin: true, importDataset: dataset,
-    },
-  });
-  return id;
-}
-
-async function settled(id: string): Promise<ZfsVolume | undefined> {
-  const done = (v: ZfsVolume | undefined): boolean => v?.status?.phase === 'Ready' || v?.status?.phase === 'Failed';
-  return poll(() => k.volume(id), done, 30_000, `ZfsVolume ${id} Ready or Failed`);
-}
-
-/** The operator gives up on a refused import: the resource goes (no CSI DeleteVolume), the data is never touched. */
-async function giveUp(id: string): Promise<void> {
-  await k.api.delete(PLURAL.volume, id);
-  await poll(() => k.volume(id), (x) => x === undefined, 10_000, `ZfsVolume ${id} gone`);
-}
-
-async function prop(dataset: string, name: string): Promise<string> {
-  return (await zfs('get', '-H', '-p', '-o', 'value', name, dataset)).trim();
-}
+const handMade = (name: string, options: string[] = []): Promise<string> => rig.handMade(name, options, { 'notes.txt': TEXT, 'blob.bin': BLOB });
+const importVolume = (dataset: string, spec: ImportSpec = {}): Promise<string> => rig.importVolume(dataset, spec);
+const settled = (id: string): Promise<ZfsVolume | undefined> => rig.settled(id);
+const giveUp = (id: string): Promise<void> => rig.giveUp(id);
 
 const ids = { v: '', s: '', restored: '', clone: '' };
 let imported = '';
