@@ -10,7 +10,12 @@
  *   deletion intent, which recovery never writes (DESIGN.md §4 rule 7). It is kept, accounted for, not drift;
  * - a received copy (replica-of) and its snapshots → nothing: the snapshot IDs are the sender's, whose agent
  *   recovers them; a resource here would take their names (issue #8). They stay drift;
- * - a record made by another node (the pool moved), or one whose ID two datasets carry → nothing, drift.
+ * - a record made by another node (the pool moved), or one whose ID two datasets carry → nothing, drift;
+ * - an imported volume (its dataset is not `<parent>/<id>`) → no ZfsVolume, drift, listed in `imports` so the
+ *   operator is told what to write again; its snapshots do come back (they name their dataset in status).
+ *   A ZfsVolume with spec.importDataset makes the agent take over the dataset it names: if an agent's
+ *   credentials could write one, they alone could hand any dataset of the node to the driver (and so to a
+ *   CSI DeleteVolume). The policy keeps that an operator's act (DESIGN.md §4 rule 9, docs/import.md).
  */
 import type { SnapshotRecord, VolumeRecord } from '../domain/types.js';
 import type { PoolView } from '../provision/decode.js';
@@ -28,6 +33,8 @@ export interface RecoveryPlan {
   readonly retired: readonly string[];
   /** Left as they are and reported as drift, with the reason. */
   readonly skipped: readonly Skipped[];
+  /** Imported volumes among the skipped: an operator writes their ZfsVolume again (docs/import.md). */
+  readonly imports: readonly VolumeRecord[];
 }
 
 /** IDs some resource of this node already names (whatever its state): never re-created. */
@@ -41,12 +48,16 @@ export function planRecovery(node: string, views: readonly PoolView[], known: Kn
   const snapshots = views.flatMap((v) => v.snapshots);
   const byDataset = new Map(records.map((r) => [r.dataset, r]));
   const twice = repeated([...records.map((r) => `v:${r.id}`), ...snapshots.map((s) => `s:${s.id}`)]);
-  const plan = { volumes: [] as VolumeRecord[], snapshots: [] as SnapshotRecord[], retired: [] as string[], skipped: [] as Skipped[] };
+  const plan = {
+    volumes: [] as VolumeRecord[], snapshots: [] as SnapshotRecord[], retired: [] as string[], skipped: [] as Skipped[], imports: [] as VolumeRecord[],
+  };
   for (const r of records) {
     if (known.volumes.has(r.id)) continue;
     const reason = twice.has(`v:${r.id}`) ? `volume ID ${r.id} is carried by more than one dataset` : volumeProblem(node, r);
-    if (reason !== undefined) plan.skipped.push({ name: r.dataset, reason });
-    else if (r.retired) plan.retired.push(r.dataset);
+    if (reason !== undefined) {
+      plan.skipped.push({ name: r.dataset, reason });
+      if (reason === IMPORTED) plan.imports.push(r);
+    } else if (r.retired) plan.retired.push(r.dataset);
     else plan.volumes.push(r);
   }
   for (const s of snapshots) {
@@ -59,11 +70,14 @@ export function planRecovery(node: string, views: readonly PoolView[], known: Kn
   return plan;
 }
 
+const IMPORTED = 'an imported volume: an operator writes its ZfsVolume again (docs/import.md)';
+
 function volumeProblem(node: string, r: VolumeRecord): string | undefined {
   if (r.replicaOf !== undefined) return `a copy received from node ${r.replicaOf}; that node recovers the original`;
   if (r.node !== node) return `made by node ${r.node}, not by this one`;
   // Its ZfsVolume names the dataset (spec.importDataset): import intent is an operator's, never an agent's.
-  if (r.dataset !== `${r.parent}/${r.id}`) return 'an imported volume: an operator writes its ZfsVolume again (docs/import.md)';
+  // Retired, it needs no ZfsVolume at all (DeleteVolume happened): accounted for like any retired data.
+  if (!r.retired && r.dataset !== `${r.parent}/${r.id}`) return IMPORTED;
   return undefined;
 }
 

@@ -49,6 +49,8 @@ export async function recoverResources(ctx: AgentContext, views: readonly PoolVi
     if (outcome === 'refused') break;
     (outcome === 'created' ? w.made : report.conflicts).push(w.id);
   }
+  // After the loop, refused or not: the operator needs these names whatever the API server allowed.
+  for (const r of plan.imports) await importNotRecovered(ctx, r);
   ctx.log.info('resource recovery from the pool', {
     volumes: report.volumes.length, snapshots: report.snapshots.length, conflicts: report.conflicts,
     retired: report.retired, skipped: report.skipped,
@@ -113,4 +115,15 @@ async function recoverSnapshot(ctx: AgentContext, s: SnapshotRecord, now: string
   await ctx.events.normal(involvedOf('ZfsSnapshot', made.metadata), 'ResourceRecovered',
     `ZfsSnapshot re-created from the records on ${s.zfsName} (CSI name ${s.name}); nothing on the pool was changed`);
   return 'created';
+}
+
+/**
+ * An imported volume is not re-created (recovery-plan.ts says why); one Warning on the ZfsNode says what the
+ * operator writes again, from the record on the dataset, so nobody has to dig the figures out of `zfs get`.
+ */
+async function importNotRecovered(ctx: AgentContext, r: VolumeRecord): Promise<void> {
+  await ctx.events.warning(involvedOf('ZfsNode', { name: ctx.node }), 'ImportNotRecovered',
+    `imported volume ${r.id} (CSI name ${r.name}) on dataset ${r.dataset} has no ZfsVolume and was not re-created: an import is `
+    + `an operator's to write (docs/import.md). Write its ZfsVolume again: name and volumeId ${r.id}, csiName ${JSON.stringify(r.name)}, `
+    + `nodeName ${ctx.node}, parentDataset ${r.parent}, importDataset ${r.dataset}, requestedBytes "0"; nothing is written to the dataset`);
 }

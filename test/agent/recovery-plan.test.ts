@@ -100,4 +100,22 @@ test('an imported volume gets no resource (its ZfsVolume names the dataset: an o
   assert.deepEqual(plan.volumes.map((v) => v.id), ['vol-1']);
   assert.deepEqual(plan.skipped.map((s) => s.name), [`${PARENT}/pgdata`]);
   assert.match(plan.skipped[0]?.reason ?? '', /imported volume: an operator writes its ZfsVolume again/);
+  assert.deepEqual(plan.imports.map((v) => v.id), ['vol-i'], 'named so the operator is told what to write');
+});
+
+test('a snapshot of an imported volume comes back, naming the imported dataset; the volume itself stays the operator\'s', () => {
+  const imported = volume('vol-i', { dataset: `${PARENT}/pgdata` });
+  const snap = snapshot('snap-i', 'vol-i', { zfsName: `${PARENT}/pgdata@snap-i` });
+  const plan = planRecovery(NODE, [view([imported], [snap])], none, new Set());
+  assert.deepEqual(plan.volumes, []);
+  assert.deepEqual(plan.snapshots.map((s) => s.zfsName), [`${PARENT}/pgdata@snap-i`]);
+  assert.deepEqual(plan.imports.map((v) => v.id), ['vol-i']);
+});
+
+test('a retired imported volume is retired data like any other: accounted for, no ZfsVolume asked of the operator', () => {
+  const retired = volume('vol-i', { dataset: `${PARENT}/pgdata`, retired: true });
+  const plan = planRecovery(NODE, [view([retired], [snapshot('snap-i', 'vol-i', { zfsName: `${PARENT}/pgdata@snap-i` })])], none, new Set());
+  assert.deepEqual(plan.retired, [`${PARENT}/pgdata`]);
+  assert.deepEqual([plan.skipped, plan.imports, plan.volumes], [[], [], []]);
+  assert.deepEqual(plan.snapshots.map((s) => s.id), ['snap-i'], 'its snapshot stays restorable');
 });
