@@ -13,6 +13,7 @@ import type { VolumeChange } from '../../domain/volume-change.js';
 import type { KubeApi } from './api.js';
 import { modifyVolume } from './modify-ops.js';
 import type { ResourceCache } from './cache.js';
+import { soleClaim } from './name-claims.js';
 import { KubeBackendError, type KubeOpsContext } from './ops-common.js';
 import {
   snapshotClaimsName, snapshotVisible, toSnapshotRecord, toVolumeRecord, volumeClaimsName, volumeVisible,
@@ -69,15 +70,13 @@ export class KubeBackend implements VolumeBackend {
   }
 
   /**
-   * The CO's volume of that name. One still Pending is ABORTED ("operation pending", CSI CreateVolume): it is
-   * neither the CO's yet nor free to be made again; the CO retries until the agent has answered.
+   * The CO's volume of that name. A volume still being made (Pending) is returned too: CreateVolume then
+   * waits for it through createVolume(existing), so a retry never makes a second resource. Two resources
+   * claiming the name (an import on another node) are ALREADY_EXISTS, never one picked (name-claims.ts).
    */
   async findVolumeByName(name: string): Promise<VolumeRecord | undefined> {
     this.guard();
-    const claims = this.deps.volumes.list().filter((o) => volumeClaimsName(o, name));
-    // A volume still being made (Pending) is returned too: CreateVolume then waits for it through
-    // createVolume(existing), so a retry never makes a second resource.
-    const v = claims.find(volumeVisible) ?? claims[0];
+    const v = soleClaim(name, this.deps.volumes.list().filter((o) => volumeClaimsName(o, name)));
     return v === undefined ? undefined : toVolumeRecord(v);
   }
 
