@@ -43,6 +43,15 @@ export class Channel {
     socket.on('error', (err) => {
       this.#socketError ??= err.message;
     });
+    // Listened for from the start (they take no data), so a socket that closes before the first read is
+    // seen as closed, not waited on for ever.
+    const closed = (): void => {
+      this.#closedReason ??= this.#socketError ?? 'connection closed';
+      this.#wake?.();
+    };
+    socket.once('end', closed);
+    socket.once('close', closed);
+    if (socket.destroyed) closed();
   }
 
   async readMessage(): Promise<unknown> {
@@ -154,12 +163,6 @@ export class Channel {
       if (this.#queued >= READ_AHEAD_BYTES) this.socket.pause();
       this.#wake?.();
     });
-    const closed = (): void => {
-      this.#closedReason ??= this.#socketError ?? 'connection closed';
-      this.#wake?.();
-    };
-    this.socket.once('end', closed);
-    this.socket.once('close', closed);
   }
 
   /** The queue as one buffer (and kept so, so a second look copies nothing). */

@@ -83,7 +83,9 @@ function message<T>(child: ChildProcess, key: string): Promise<T> {
 
 async function driverRound(a: Args, lib: Lib, target: string | undefined): Promise<{ ms: number; sendCpu: number; recvCpu: number; bytes: number }> {
   const me = fileURLToPath(import.meta.url);
-  const execArgv = a.prof !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${a.prof}/${lib.name}-recv`] : [];
+  // The receiver runs with this process's Node flags (run it with src/app/runtime-flags.ts's, as the driver).
+  const inherited = process.execArgv.filter((f) => !f.startsWith('--cpu-prof'));
+  const execArgv = [...inherited, ...(a.prof !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${a.prof}/${lib.name}-recv`] : [])];
   const child = fork(me, ['recv', lib.dir, target ?? '', JSON.stringify(a.tls)], { execArgv });
   const { port } = await message<{ port: number }>(child, 'port');
   const mod = await load(lib.dir);

@@ -118,3 +118,16 @@ test('the reader stops taking from the socket a bounded amount ahead of its cons
   await writing;
   assert.equal(frames, 16);
 });
+
+test('a socket closed before the first read is an error at once, not a wait', async () => {
+  const socket = new PassThrough();
+  socket.destroy();
+  await new Promise((r) => setImmediate(r));
+  const channel = new Channel(socket);
+  await assert.rejects(channel.readMessage(), (err: unknown) => err instanceof TransferError && err.code === 'UNAVAILABLE');
+  const later = new PassThrough();
+  const channel2 = new Channel(later);
+  later.destroy();
+  await new Promise((r) => setImmediate(r));
+  await assert.rejects(channel2.readFrame(), (err: unknown) => err instanceof TransferError && err.code === 'UNAVAILABLE');
+});
