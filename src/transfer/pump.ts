@@ -32,10 +32,14 @@ export async function pumpFrames(channel: Channel, into: Writable, onData: (byte
       return;
     }
     let bytes = 0;
+    // Corked, a frame's pieces (16 KiB each, one per TLS record) reach the pipe as one writev, not one
+    // write(2) per piece.
+    into.cork();
     for (const part of frame) {
       into.write(part);
       bytes += part.length;
     }
+    into.uncork();
     onData(bytes);
     // Queue up to QUEUE_BYTES so zfs receive always has data while the next frames arrive (channel.ts).
     if (into.writableLength >= QUEUE_BYTES) await drained(into);

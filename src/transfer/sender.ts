@@ -5,6 +5,7 @@ import type { Zfs } from '../zfs/zfs.js';
 import { Channel } from './channel.js';
 import { TransferError } from './errors.js';
 import { readLineage } from './lineage.js';
+import { sendFrames } from './send-pump.js';
 import { planSend } from './plan.js';
 import { clientOptions, type TlsMaterial } from './tls.js';
 import { Watchdog } from './watchdog.js';
@@ -118,12 +119,11 @@ async function stream(deps: SenderDeps, channel: Channel, snapshot: string, base
   const proc = deps.streams.send(snapshot, base, abort.signal);
   let bytes = 0n;
   try {
-    for await (const chunk of proc.stream as AsyncIterable<Buffer>) {
-      await channel.writeFrame(chunk);
-      bytes += BigInt(chunk.length);
+    await sendFrames(proc.stream, channel, (n) => {
+      bytes += BigInt(n);
       stall.kick();
       onBytes(bytes);
-    }
+    });
     await proc.done;
     await channel.writeEnd();
     return bytes;
