@@ -1,5 +1,6 @@
 /**
- * A node's transfer certificate from the controller's signer (docs/replication.md "Certificates"): the
+ * A node's transfer certificate from the controller's signer, or cert-manager's after the controller approved
+ * the request (docs/replication.md "Certificates"): the
  * agent makes its own EC P-256 key (it never leaves the pod: kept 0600 in the --tls-key file, on the
  * chart's memory-backed volume, so a container restart reuses it), asks with a CertificateSigningRequest
  * (CN = node name, no SANs: peers are checked by CN, tls.ts) under its pod-bound token, and trusts the CA
@@ -199,7 +200,7 @@ export class SignedCertificate implements TlsMaterial {
       }
       await sleep(this.o.pollMs ?? 1000, this.#stop.signal);
     }
-    throw new TransferError('DEADLINE_EXCEEDED', `transfer certificate request ${created.name} was not answered in time (is the controller running with node.transfer.certificates=signer?)`);
+    throw new TransferError('DEADLINE_EXCEEDED', `transfer certificate request ${created.name} of signer ${this.o.signerName} was not answered in time (is the controller running with node.transfer.certificates=signer or certManager, and for certManager, cert-manager with its CertificateSigningRequest feature gate?)`);
   }
 
   async #use(certPem: string, key: KeyPair, ca: string): Promise<void> {

@@ -124,7 +124,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const transfer = parseTransferConfig({
     get, mode, nodeId, socketPath, peers: parentList(values['peer'], env[SERVE_FLAGS.peer.env]),
   }, problems);
-  const signer = parseSignerConfig(get, mode, problems);
+  const signer = parseSignerConfig(get, mode, get('driver-name') ?? 'zfs.csi.dev', problems);
   // Always served in standalone mode: `ctl import` needs it whether or not transfers are configured.
   const adminSocket = mode !== 'standalone' ? undefined : transfer?.adminSocket ?? adminSocketOf(get('admin-endpoint'), socketPath, problems);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -11,7 +11,6 @@ import { LeaderElector, type LeaderElectorOptions } from '../store/kube/leader.j
 import { coreNodeExists, NodeLossMonitor } from '../store/kube/node-loss.js';
 import { ReplicationController } from '../store/kube/replication-controller.js';
 import { CertificatesApi } from '../store/kube/certificates-api.js';
-import { transferSignerName } from '../store/kube/csr.js';
 import { TransferSigner } from '../store/kube/transfer-signer.js';
 import { backendCapacity } from '../metrics/backend-sources.js';
 import { countBy } from '../metrics/sources.js';
@@ -69,8 +68,8 @@ export async function runController(config: Config, log: Logger, options: Contro
   // Transfer certificates (docs/replication.md "Certificates"): the leader signs its nodes' CSRs.
   const signer = config.signer && new TransferSigner({
     api: new CertificatesApi(kc), log, mayWrite: () => elector?.isLeader ?? true,
-    policy: { signerName: transferSignerName(config.driverName), requester: config.signer.requester },
-    ca: { namespace: eventNamespace(process.env), secret: config.signer.caSecret, configMap: config.signer.caConfigMap },
+    policy: { signerName: config.signer.signerName, requester: config.signer.requester },
+    ca: config.signer.ca && { namespace: eventNamespace(process.env), secret: config.signer.ca.secret, configMap: config.signer.ca.configMap },
     ...(options.signerIntervalMs === undefined ? {} : { intervalMs: options.signerIntervalMs }),
   });
   const metrics = await createMetrics(config, log);

@@ -112,7 +112,7 @@ async function agentTransfers(config: Config, zfs: ZfsCli, w: TransferWiring): P
   let certificate: SignedCertificate | undefined;
   if (t.certificates.kind === 'signer') {
     certificate = new SignedCertificate({
-      api: w.certs(), node: config.nodeId, signerName: transferSignerName(config.driverName), namespace: eventNamespace(process.env),
+      api: w.certs(), node: config.nodeId, signerName: t.certificates.signerName ?? transferSignerName(config.driverName), namespace: eventNamespace(process.env),
       caConfigMap: t.certificates.caConfigMap, files: t.tls, seconds: t.certificates.seconds, log: w.log,
     });
     tls = certificate;

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { socketPathOf } from '../grpc/endpoint.js';
+import { SIGNER_NAME } from '../store/kube/csr.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../transfer/address.js';
 import type { TlsFiles } from '../transfer/tls.js';
 
@@ -23,7 +24,8 @@ export interface TransferConfig {
 /** Where the node's certificate comes from (docs/replication.md "Certificates"). */
 export type CertificateSource =
   | { readonly kind: 'files' }
-  | { readonly kind: 'signer'; readonly caConfigMap: string; readonly seconds: number };
+  /** signerName undefined: the driver's own signer (the controller issues); else an external one (cert-manager). */
+  | { readonly kind: 'signer'; readonly caConfigMap: string; readonly seconds: number; readonly signerName: string | undefined };
 
 export const TRANSFER_FLAGS = {
   'transfer-listen': { env: 'ZFS_CSI_TRANSFER_LISTEN', help: 'host:port of this node\'s transfer endpoint (mutual TLS; docs/replication.md)' },
@@ -34,6 +36,7 @@ export const TRANSFER_FLAGS = {
   'tls-ca': { env: 'ZFS_CSI_TLS_CA', help: 'the transfer CA every peer\'s certificate must chain to' },
   'transfer-certificates': { env: 'ZFS_CSI_TRANSFER_CERTIFICATES', help: 'files | signer: node mode may ask the controller\'s signer by CertificateSigningRequest and keep key, certificate and CA in the --tls-* files (default files)' },
   'transfer-ca-configmap': { env: 'ZFS_CSI_TRANSFER_CA_CONFIGMAP', help: 'signer: ConfigMap (in POD_NAMESPACE) where the controller publishes the transfer CA as ca.crt' },
+  'transfer-signer-name': { env: 'ZFS_CSI_TRANSFER_SIGNER_NAME', help: 'signer: the CSR signerName, when not the driver\'s own DRIVER/transfer; e.g. clusterissuers.cert-manager.io/NAME, which cert-manager issues after the controller approves (node and controller mode alike)' },
   'transfer-cert-seconds': { env: 'ZFS_CSI_TRANSFER_CERT_SECONDS', help: 'signer: certificate lifetime to ask for, 600–2592000 (default 86400; renewed at 2/3)' },
   'admin-endpoint': { env: 'ZFS_CSI_ADMIN_ENDPOINT', help: 'standalone: unix socket for `ctl import` and `ctl transfer-*` (default: admin.sock beside the CSI socket)' },
   'transfer-stall-timeout': { env: 'ZFS_CSI_TRANSFER_STALL_TIMEOUT', help: 'seconds without progress before a transfer is aborted (default 60)' },
@@ -88,7 +91,10 @@ export function parseTransferConfig(input: TransferInput, problems: string[]): T
 /** Signer certificates need the API server: node mode only, with the ConfigMap the CA is published in. */
 function certificateSource(input: TransferInput, problems: string[]): CertificateSource {
   const kind = input.get('transfer-certificates') ?? 'files';
-  if (kind === 'files') return { kind };
+  if (kind === 'files') {
+    if (input.get('transfer-signer-name') !== undefined) problems.push('--transfer-signer-name is for --transfer-certificates signer');
+    return { kind };
+  }
   if (kind !== 'signer') {
     problems.push(`--transfer-certificates must be files or signer (got ${JSON.stringify(kind)})`);
     return { kind: 'files' };
@@ -98,7 +104,9 @@ function certificateSource(input: TransferInput, problems: string[]): Certificat
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(caConfigMap)) problems.push('--transfer-certificates signer needs --transfer-ca-configmap, the ConfigMap the controller publishes the CA in');
   const seconds = Number(input.get('transfer-cert-seconds') ?? '86400');
   if (!Number.isInteger(seconds) || seconds < 600 || seconds > 2_592_000) problems.push('--transfer-cert-seconds must be a whole number from 600 to 2592000');
-  return { kind, caConfigMap, seconds };
+  const signerName = input.get('transfer-signer-name');
+  if (signerName !== undefined && !SIGNER_NAME.test(signerName)) problems.push(`--transfer-signer-name must be DOMAIN/PATH (got ${JSON.stringify(signerName)})`);
+  return { kind, caConfigMap, seconds, signerName };
 }
 
 /**

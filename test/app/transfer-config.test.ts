@@ -76,7 +76,11 @@ test('signer certificates: node mode with the CA ConfigMap; files stay the defau
   const listen = ['--transfer-listen', '0.0.0.0:7443', '--transfer-advertise', '10.0.0.1:7443'];
   assert.deepEqual(parseServeConfig([...NODE, ...listen], {}).transfer?.certificates, { kind: 'files' });
   const t = parseServeConfig([...NODE, ...listen, '--transfer-certificates', 'signer', '--transfer-ca-configmap', 'zfs-csi-transfer-ca'], {}).transfer;
-  assert.deepEqual(t?.certificates, { kind: 'signer', caConfigMap: 'zfs-csi-transfer-ca', seconds: 86400 });
+  assert.deepEqual(t?.certificates, { kind: 'signer', caConfigMap: 'zfs-csi-transfer-ca', seconds: 86400, signerName: undefined });
+  const cm = parseServeConfig([...NODE, ...listen, '--transfer-certificates', 'signer', '--transfer-ca-configmap', 'trust', '--transfer-signer-name', 'clusterissuers.cert-manager.io/zfs'], {}).transfer;
+  assert.deepEqual(cm?.certificates, { kind: 'signer', caConfigMap: 'trust', seconds: 86400, signerName: 'clusterissuers.cert-manager.io/zfs' });
+  assert.match(said([...NODE, ...listen, '--transfer-certificates', 'signer', '--transfer-ca-configmap', 'x', '--transfer-signer-name', 'no-domain']), /--transfer-signer-name must be DOMAIN\/PATH/);
+  assert.match(said([...NODE, ...listen, '--transfer-signer-name', 'clusterissuers.cert-manager.io/zfs']), /--transfer-signer-name is for --transfer-certificates signer/);
   const found = said([...NODE, ...listen, '--transfer-certificates', 'signer', '--transfer-cert-seconds', '60']);
   assert.match(found, /needs --transfer-ca-configmap/);
   assert.match(found, /--transfer-cert-seconds must be a whole number from 600 to 2592000/);
@@ -86,8 +90,15 @@ test('signer certificates: node mode with the CA ConfigMap; files stay the defau
 
 test('the controller\'s signer: a ServiceAccount requester, the CA Secret and ConfigMap; other modes refuse it', () => {
   const signer = ['--transfer-signer-requester', 'system:serviceaccount:zfs-system:zfs-csi-node', '--transfer-ca-secret', 'ca', '--transfer-ca-configmap', 'ca'];
+  const requester = 'system:serviceaccount:zfs-system:zfs-csi-node';
   assert.deepEqual(parseServeConfig(['--mode', 'controller', ...signer], {}).signer,
-    { requester: 'system:serviceaccount:zfs-system:zfs-csi-node', caSecret: 'ca', caConfigMap: 'ca' });
+    { requester, signerName: 'zfs.csi.dev/transfer', ca: { secret: 'ca', configMap: 'ca' } });
+  assert.deepEqual(parseServeConfig(['--mode', 'controller', ...signer, '--transfer-signer-name', 'zfs.csi.dev/transfer'], {}).signer?.ca, { secret: 'ca', configMap: 'ca' }, 'its own name, given: the same');
+  // An external signer (cert-manager) issues with its own CA: the controller only approves.
+  assert.deepEqual(parseServeConfig(['--mode', 'controller', '--transfer-signer-requester', requester, '--transfer-signer-name', 'clusterissuers.cert-manager.io/zfs'], {}).signer,
+    { requester, signerName: 'clusterissuers.cert-manager.io/zfs', ca: undefined });
+  assert.match(said(['--mode', 'controller', ...signer, '--transfer-signer-name', 'clusterissuers.cert-manager.io/zfs']), /are for the driver's own signer zfs.csi.dev\/transfer/);
+  assert.match(said(['--mode', 'controller', '--transfer-signer-name', 'clusterissuers.cert-manager.io/zfs']), /needs --transfer-signer-requester/);
   assert.equal(parseServeConfig(['--mode', 'controller'], {}).signer, undefined);
   assert.match(said(['--mode', 'controller', '--transfer-signer-requester', 'kubernetes-admin', '--transfer-ca-secret', 'ca']), /system:serviceaccount:NAMESPACE:NAME[\s\S]*needs --transfer-ca-configmap/);
   assert.match(said([...NODE, ...signer]), /are for controller mode/);

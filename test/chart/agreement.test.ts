@@ -86,7 +86,7 @@ test('the node plugin configuration parses into what the values ask for', () => 
   assert.equal(config.transfer?.stallSeconds, transfer['stallTimeoutSeconds']);
   assert.deepEqual(config.transfer?.peers, new Map(), 'no --peer list: ZfsTransfers name the peers');
   // Every branch renders, so this is the signer alternative (the hostPath one only drops its env).
-  assert.deepEqual(config.transfer?.certificates, { kind: 'signer', caConfigMap: 'zfs-csi-transfer-ca', seconds: transfer['certificateSeconds'] });
+  assert.deepEqual(config.transfer?.certificates, { kind: 'signer', caConfigMap: 'zfs-csi-transfer-ca', seconds: transfer['certificateSeconds'], signerName: 'zfs.csi.dev/transfer' });
   assert.equal(transfer['certificates'], 'hostPath', 'signer certificates are opt-in');
   assert.equal(config.driverName, values['driverName']);
   assert.equal(config.metricsAddress, `:${String(asObj(values['metrics'], 'metrics')['port'])}`);
@@ -99,12 +99,48 @@ test('the controller signs for the node ServiceAccount the chart binds, and both
   const subject = asObj(asArray(binding?.['subjects'])[0], 'subject');
   assert.equal(config.signer?.requester, `system:serviceaccount:${String(subject['namespace'])}:${String(subject['name'])}`);
   const ca = renderTemplate('transfer-ca.yaml').map((d) => [d['kind'], asObj(d['metadata'], 'metadata')['name']]);
-  assert.deepEqual(ca, [['Secret', config.signer?.caSecret], ['ConfigMap', config.signer?.caConfigMap]]);
-  assert.equal(nodeConfig.transfer?.certificates.kind === 'signer' ? nodeConfig.transfer.certificates.caConfigMap : '', config.signer?.caConfigMap);
+  assert.deepEqual(ca, [['Secret', config.signer?.ca?.secret], ['ConfigMap', config.signer?.ca?.configMap]]);
+  assert.equal(nodeConfig.transfer?.certificates.kind === 'signer' ? nodeConfig.transfer.certificates.caConfigMap : '', config.signer?.ca?.configMap);
+  assert.equal(config.signer?.signerName, 'zfs.csi.dev/transfer');
   const secret = renderTemplate('transfer-ca.yaml')[0] ?? {};
   assert.equal(secret['data'], undefined, 'the chart never carries the CA key: the controller makes it');
   assert.equal(asObj(asObj(secret['metadata'], 'metadata')['annotations'], 'annotations')['helm.sh/resource-policy'], 'keep');
   assert.match(read(CHART, 'templates', 'transfer-ca.yaml'), /^\{\{- \$t := \.Values\.node\.transfer \}\}\n\{\{- if and \$t\.enabled \(eq \$t\.certificates "signer"\) \}\}\n/);
+});
+
+/** The driver container's env of a workload rendered with `overrides`, by name (every branch renders). */
+function driverEnv(template: string, kind: string, overrides: Obj): Map<string, string> {
+  return new Map(container(workload(template, kind, overrides), 'driver').env.map((e) => [String(e['name']), String(e['value'])]));
+}
+
+const certManager = (issuer: Obj): Obj => ({
+  node: { transfer: { enabled: true, certificates: 'certManager', certManager: { issuerKind: 'ClusterIssuer', issuerName: 'zfs', issuerNamespace: '', caConfigMap: 'trust', ...issuer } } },
+});
+
+test('certManager: controller and nodes name cert-manager\'s signer, the nodes trust the named ConfigMap, and the controller signs only its own', () => {
+  for (const [issuer, signer] of [
+    [{}, 'clusterissuers.cert-manager.io/zfs'],
+    [{ issuerKind: 'Issuer' }, `issuers.cert-manager.io/${NAMESPACE}.zfs`],
+    [{ issuerKind: 'Issuer', issuerNamespace: 'pki' }, 'issuers.cert-manager.io/pki.zfs'],
+  ] as const) {
+    const values = certManager(issuer);
+    const controller = driverEnv('controller-deployment.yaml', 'Deployment', values);
+    const node = driverEnv('node-daemonset.yaml', 'DaemonSet', values);
+    assert.equal(controller.get('ZFS_CSI_TRANSFER_SIGNER_NAME'), signer);
+    assert.equal(node.get('ZFS_CSI_TRANSFER_SIGNER_NAME'), signer);
+    assert.equal(node.get('ZFS_CSI_TRANSFER_CA_CONFIGMAP'), 'trust');
+    // What the code makes of the controller's signer flags without the own-CA branch (a real render drops it).
+    const flags = ['--mode', 'controller', '--transfer-signer-requester', String(controller.get('ZFS_CSI_TRANSFER_SIGNER_REQUESTER')), '--transfer-signer-name', signer];
+    assert.deepEqual(parseServeConfig(flags, {}).signer?.ca, undefined, 'an external signer: no CA of the driver');
+    const rules = renderTemplate('rbac-controller.yaml', values).flatMap((d) => asArray(d['rules']).map((r) => asObj(r, 'rule')));
+    const on = (verb: string): unknown[] => rules.filter((r) => asArray(r['resources']).includes('signers') && asArray(r['verbs']).includes(verb)).flatMap((r) => asArray(r['resourceNames']));
+    assert.deepEqual(on('approve'), [signer]);
+    assert.deepEqual(on('sign'), ['zfs.csi.dev/transfer'], 'never sign for cert-manager\'s issuer');
+    const role = renderTemplate('rbac-node.yaml', values).find((d) => d['kind'] === 'Role');
+    assert.deepEqual(asArray(asObj(asArray(role?.['rules'])[0], 'rule')['resourceNames']), ['trust']);
+  }
+  assert.throws(() => renderTemplate('controller-deployment.yaml', certManager({ issuerName: '' })), /issuerName is required/);
+  assert.throws(() => renderTemplate('node-daemonset.yaml', certManager({ caConfigMap: '' })), /caConfigMap is required/);
 });
 
 test('the chroot alternative gives the chroot prefix, and hostPID only for nsenter', () => {

@@ -3,7 +3,7 @@
  * that can be parsed and inspected. Control lines (if/range/with/else/end/define) are dropped, so every branch
  * is kept; whole-line `toYaml`/`include ... | nindent N` actions become a unique placeholder key at that indent;
  * inline actions are evaluated when they use the common subset below (.Values paths, variables, include of
- * helper defines, printf, default, join, trimSuffix, trunc, contains, eq, not, quote), otherwise replaced by MASKED.
+ * helper defines, printf, default, required, join, trimSuffix, trunc, contains, eq, not, quote), otherwise replaced by MASKED.
  */
 
 export const MASKED = 'MASKED';
@@ -98,6 +98,11 @@ function term(token: string, scope: Scope): Value {
 const FUNCS: Record<string, (args: Value[], scope: Scope) => Value> = {
   quote: ([v]) => JSON.stringify(str(v)),
   default: ([d, v]) => (truthy(v) ? v : d),
+  // Helm's `required` fails the whole render; so does this one (a plain Error, not Unsupported).
+  required: ([msg, v]) => {
+    if (!truthy(v)) throw new Error(`execution error: ${str(msg)}`);
+    return v;
+  },
   join: ([sep, list]) => (Array.isArray(list) ? list.map(str).join(str(sep)) : str(list)),
   trimSuffix: ([suffix, s]) => (str(s).endsWith(str(suffix)) ? str(s).slice(0, -str(suffix).length) : str(s)),
   printf: ([fmt, ...rest]) => {

@@ -46,9 +46,34 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-transfer-ca" (include "zfs-csi.fullname" .) -}}
 {{- end -}}
 
-{{/* The signerName of transfer certificates (src/store/kube/csr.ts transferSignerName). */}}
+{{/*
+The signerName of transfer certificates: the driver's own (src/store/kube/csr.ts transferSignerName), or with
+certificates=certManager cert-manager's name for the issuer (https://cert-manager.io/docs/usage/kube-csr/).
+*/}}
 {{- define "zfs-csi.transferSigner" -}}
+{{- if eq .Values.node.transfer.certificates "certManager" -}}
+{{- if eq .Values.node.transfer.certManager.issuerKind "Issuer" -}}
+{{- printf "issuers.cert-manager.io/%s.%s" (default .Release.Namespace .Values.node.transfer.certManager.issuerNamespace) (required "node.transfer.certManager.issuerName is required with certificates=certManager" .Values.node.transfer.certManager.issuerName) -}}
+{{- else -}}
+{{- printf "clusterissuers.cert-manager.io/%s" (required "node.transfer.certManager.issuerName is required with certificates=certManager" .Values.node.transfer.certManager.issuerName) -}}
+{{- end -}}
+{{- else -}}
+{{- include "zfs-csi.ownTransferSigner" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The driver's own signer, the only one the controller ever signs for. */}}
+{{- define "zfs-csi.ownTransferSigner" -}}
 {{- printf "%s/transfer" .Values.driverName -}}
+{{- end -}}
+
+{{/* The ConfigMap (in the release namespace) whose ca.crt the agents trust: the controller's, or yours. */}}
+{{- define "zfs-csi.transferCaConfigMap" -}}
+{{- if eq .Values.node.transfer.certificates "certManager" -}}
+{{- required "node.transfer.certManager.caConfigMap is required with certificates=certManager" .Values.node.transfer.certManager.caConfigMap -}}
+{{- else -}}
+{{- include "zfs-csi.transferCa" . -}}
+{{- end -}}
 {{- end -}}
 
 {{/* A pinned image reference; call with an image values object. */}}

@@ -14,6 +14,13 @@ export const NODE_NAME_EXTRA = 'authentication.kubernetes.io/node-name';
 /** The signer of transfer certificates: one per driver name, so two installs never judge each other's. */
 export const transferSignerName = (driverName: string): string => `${driverName}/transfer`;
 
+/**
+ * A signerName as the API server accepts it: a domain with at least one dot, `/`, a path. Another signer
+ * than the driver's own is an external one, e.g. cert-manager's `clusterissuers.cert-manager.io/<name>`
+ * (https://cert-manager.io/docs/usage/kube-csr/): it issues, the controller only approves.
+ */
+export const SIGNER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+\/[^\s/][^\s]*$/;
+
 export interface Csr {
   readonly name: string;
   readonly resourceVersion: string;

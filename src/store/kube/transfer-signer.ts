@@ -2,7 +2,8 @@
  * The controller's signer for transfer certificates (`<driver name>/transfer`, docs/replication.md): the
  * leader lists the CSRs of that signer, approves and signs those csr-policy.ts accepts and denies the rest
  * with the reason. CSRs of any other signer are never touched (the list is by signerName, and decide()
- * ignores others). Polling, not a watch: CSRs are rare (one per node per renewal) and a list every few
+ * ignores others). With an external signer (node.transfer.certificates=certManager) the same policy approves
+ * and the external signer issues. Polling, not a watch: CSRs are rare (one per node per renewal) and a list every few
  * seconds is what a node waits for at most. Kubernetes removes old CSRs itself (csrcleaner).
  */
 import type { Logger } from 'winston';
@@ -23,7 +24,12 @@ const MIN_CERT_SECONDS = 600;
 export interface TransferSignerOptions {
   readonly api: CertificatesApi;
   readonly policy: SignerPolicy;
-  readonly ca: TransferCaRef;
+  /**
+   * The driver's own CA: this signer approves and issues. Undefined: an external signer (cert-manager's
+   * `clusterissuers.cert-manager.io/<name>`) issues what is approved, so this one only judges and approves,
+   * and leaves alone the CSRs of other requesters (an issuer may be shared with other workloads).
+   */
+  readonly ca: TransferCaRef | undefined;
   readonly log: Logger;
   /** Only the leader signs. */
   readonly mayWrite: () => boolean;
@@ -65,16 +71,18 @@ export class TransferSigner {
       this.#ca = undefined; // a later leadership reads the Secret again
       return;
     }
-    this.#ca ??= await ensureTransferCa(this.o.api, this.o.ca);
+    const ref = this.o.ca;
+    if (ref !== undefined) this.#ca ??= await ensureTransferCa(this.o.api, ref);
     for (const raw of await this.o.api.listCsrs(this.o.policy.signerName)) {
       const csr = decodeCsr(raw);
       if (csr === undefined || csr.signerName !== this.o.policy.signerName) continue;
       const state = csrState(csr);
-      if (state === 'pending' || state === 'approved') await this.#settle(csr, state, this.#ca);
+      if (state === 'pending' || (state === 'approved' && this.#ca !== undefined)) await this.#settle(csr, state, this.#ca);
     }
   }
 
-  async #settle(csr: Csr, state: 'pending' | 'approved', ca: CertificateAuthority): Promise<void> {
+  async #settle(csr: Csr, state: 'pending' | 'approved', ca: CertificateAuthority | undefined): Promise<void> {
+    if (ca === undefined && csr.username !== this.o.policy.requester) return;
     const decision = await decide(csr, this.o.policy);
     if (decision.verdict === 'ignore') return;
     if (decision.verdict === 'deny') {
@@ -85,6 +93,10 @@ export class TransferSigner {
     }
     if (state === 'pending') {
       await this.o.api.decide(csr.name, csr.resourceVersion, 'Approved', 'NodeIdentityVerified', `the requester's token is bound to a pod on ${decision.node}`);
+    }
+    if (ca === undefined) {
+      this.o.log.info('transfer certificate request approved for the external signer', { csr: csr.name, node: decision.node, signer: csr.signerName });
+      return;
     }
     const seconds = certificateSeconds(csr.expirationSeconds);
     await this.o.api.sign(csr.name, await issue(ca, decision.facts, seconds));
