@@ -180,6 +180,20 @@ export class E2eCluster {
     return { volumes: await names(PLURAL.volume), snapshots: await names(PLURAL.snapshot) };
   }
 
+  /** A cluster loss as n's agent sees it: every resource of n just vanishes, whatever its finalizers. */
+  async loseEveryResource(n: E2eNode): Promise<void> {
+    const selector = `${NODE_LABEL}=${n.name}`;
+    for (const plural of [PLURAL.volume, PLURAL.snapshot]) {
+      for (const item of (await this.api.list(plural, selector)).items) {
+        const name = (item as { metadata: { name: string } }).metadata.name;
+        await this.api.patch(plural, name, { metadata: { finalizers: null } }).catch(() => undefined);
+        await this.api.delete(plural, name);
+      }
+    }
+    const left = async (): Promise<number> => (await this.api.list(PLURAL.volume, selector)).items.length + (await this.api.list(PLURAL.snapshot, selector)).items.length;
+    await poll(left, (count) => count === 0, 10_000, `every resource of ${n.name} gone`);
+  }
+
   /** Restarts an agent after a crash (same flags, same pool and directories; `extraArgs` for this run only). */
   async restart(n: E2eNode, extraArgs: readonly string[] = []): Promise<void> {
     await n.agent.start(extraArgs);

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { after, before, test } from 'node:test';
-import { NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
 import { zfsTree } from '../support/pool.js';
 import { E2eCluster, type E2eNode } from './cluster.js';
@@ -36,17 +35,6 @@ after(async () => {
   await k.cleanup();
 });
 
-/** A cluster loss as the agent sees it: every resource of node-b just vanishes, whatever its finalizers. */
-async function loseEveryResource(): Promise<void> {
-  for (const plural of [PLURAL.volume, PLURAL.snapshot]) {
-    for (const item of (await k.api.list(plural, `${NODE_LABEL}=${b.name}`)).items) {
-      const name = (item as { metadata: { name: string } }).metadata.name;
-      await k.api.patch(plural, name, { metadata: { finalizers: null } }).catch(() => undefined);
-      await k.api.delete(plural, name);
-    }
-  }
-  await poll(() => k.resourceNames(), (n) => n.volumes.length === 0 && n.snapshots.length === 0, 10_000, 'every resource gone');
-}
 
 async function nodeEvents(reason: string): Promise<string[]> {
   const list = await k.target.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
@@ -66,7 +54,7 @@ test('set-up: a hand-made dataset imported, and a snapshot of it taken through t
 
 test('after the loss, recovery re-creates the snapshot naming the imported dataset, and only tells about the volume', async () => {
   await b.agent.stop();
-  await loseEveryResource();
+  await k.loseEveryResource(b);
   await k.restart(b, ['--recover-resources', 'true']);
   const names = await poll(() => k.resourceNames(), (n) => n.snapshots.length === 1, 20_000, 'the recovered snapshot');
   assert.deepEqual(names, { volumes: [], snapshots: [ids.s] }, 'no ZfsVolume for the import');

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { after, before, test } from 'node:test';
 import { RECOVERED_ANNOTATION } from '../../src/agent/recovery.js';
-import { FINALIZER, NODE_LABEL, PLURAL, type ZfsSnapshot, type ZfsVolume } from '../../src/store/kube/resources.js';
+import { FINALIZER, PLURAL, type ZfsSnapshot, type ZfsVolume } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
 import { zfsTree } from '../support/pool.js';
 import { E2eCluster, type E2eNode } from './cluster.js';
@@ -64,17 +64,6 @@ async function recoveredEvents(): Promise<string[]> {
     .map((e) => `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`).sort();
 }
 
-/** A cluster loss as the agent sees it: every resource of node-b just vanishes, whatever its finalizers. */
-async function loseEveryResource(): Promise<void> {
-  for (const plural of [PLURAL.volume, PLURAL.snapshot]) {
-    for (const item of (await k.api.list(plural, `${NODE_LABEL}=${b.name}`)).items) {
-      const name = (item as { metadata: { name: string } }).metadata.name;
-      await k.api.patch(plural, name, { metadata: { finalizers: null } }).catch(() => undefined);
-      await k.api.delete(plural, name);
-    }
-  }
-  await poll(() => k.resourceNames(), (n) => n.volumes.length === 0 && n.snapshots.length === 0, 10_000, 'every resource gone');
-}
 
 let before_: { volumes: Map<string, object>; snapshots: Map<string, object>; pool: string[] };
 
@@ -110,7 +99,7 @@ async function retiredMark(dataset: string): Promise<string> {
 
 test('recovery off: after the loss the agent reports drift and creates nothing; the pool is untouched', async () => {
   await b.agent.stop();
-  await loseEveryResource();
+  await k.loseEveryResource(b);
   await k.restart(b);
   const drift = await poll(() => nodeCondition('Drift'), (d) => d?.status === 'True', 20_000, 'the Drift condition');
   assert.match(drift?.message ?? '', /^5 managed object\(s\) without a resource/, 'two volumes, the retired one, two snapshots');
