@@ -12,9 +12,9 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { after, before, test } from 'node:test';
 import { poll } from '../agent/harness.js';
 import { zfsTree } from '../support/pool.js';
-import { E2eCluster, type E2eNode } from './cluster.js';
+import type { E2eCluster, E2eNode } from './cluster.js';
 import { createSnapshot, createVolume, DEADLINE, listedSnapshotIds, listedVolumeIds, MiB, readThroughPublish } from './csi.js';
-import { ImportRig, localProps } from './import-rig.js';
+import { ImportRig, localProps, startImportCluster } from './import-rig.js';
 
 const FILE = 'notes.txt';
 const TEXT = 'imported, snapshotted, then the cluster was lost\n';
@@ -27,13 +27,9 @@ let dataset = '';
 let poolBefore: string[] = [];
 
 before(async () => {
-  k = await E2eCluster.start({ recoverResources: true });
-  b = k.b;
-  rig = new ImportRig(k, b);
+  ({ k, b, rig } = await startImportCluster({ recoverResources: true }));
 });
-after(async () => {
-  await k.cleanup();
-});
+after(() => k.cleanup());
 
 
 async function nodeEvents(reason: string): Promise<string[]> {

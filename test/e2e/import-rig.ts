@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { newVolumeId } from '../../src/csi/ids.js';
 import { API_VERSION, NODE_LABEL, PLURAL, type ZfsVolume } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
-import type { E2eCluster, E2eNode } from './cluster.js';
+import { E2eCluster, type E2eNode } from './cluster.js';
 
 const ZFS = '/sbin/zfs';
 
@@ -82,4 +82,10 @@ export class ImportRig {
     await this.k.api.delete(PLURAL.volume, id);
     await poll(() => this.k.volume(id), (x) => x === undefined, 10_000, `ZfsVolume ${id} gone`);
   }
+}
+
+/** What each import e2e file starts with: a cluster (options as E2eCluster.start), its node-b, and a rig on it. */
+export async function startImportCluster(options?: Parameters<typeof E2eCluster.start>[0]): Promise<{ k: E2eCluster; b: E2eNode; rig: ImportRig }> {
+  const k = await E2eCluster.start(options);
+  return { k, b: k.b, rig: new ImportRig(k, k.b) };
 }

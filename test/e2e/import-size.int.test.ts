@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { after, before, test } from 'node:test';
 import { poll } from '../agent/harness.js';
-import { E2eCluster, type E2eNode } from './cluster.js';
+import type { E2eCluster, E2eNode } from './cluster.js';
 import { createVolume, DEADLINE, expectCode, MiB, readThroughPublish } from './csi.js';
-import { destroyByHand, ImportRig, localProps, prop } from './import-rig.js';
+import { destroyByHand, ImportRig, localProps, prop, startImportCluster } from './import-rig.js';
 
 const TEXT = 'imported without a refquota\n';
 
@@ -20,13 +20,9 @@ let b: E2eNode;
 let rig: ImportRig;
 
 before(async () => {
-  k = await E2eCluster.start();
-  b = k.b;
-  rig = new ImportRig(k, b);
+  ({ k, b, rig } = await startImportCluster());
 });
-after(async () => {
-  await k.cleanup();
-});
+after(() => k.cleanup());
 
 /** The Warning Events the agent recorded about one ZfsVolume, as `reason: message`. */
 async function warnings(id: string): Promise<string[]> {

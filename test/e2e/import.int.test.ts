@@ -14,9 +14,9 @@ import { after, before, test } from 'node:test';
 import { PLURAL, type ZfsVolume } from '../../src/store/kube/resources.js';
 import { poll } from '../agent/harness.js';
 import { zfsTree } from '../support/pool.js';
-import { E2eCluster, type E2eNode } from './cluster.js';
+import type { E2eCluster, E2eNode } from './cluster.js';
 import { createSnapshot, createVolume, DEADLINE, MiB, publish, readThroughPublish, unpublish } from './csi.js';
-import { destroyByHand, ImportRig, localProps, prop, zfs, type ImportSpec } from './import-rig.js';
+import { destroyByHand, ImportRig, localProps, prop, startImportCluster, type ImportSpec, zfs } from './import-rig.js';
 
 const TEXT = 'kept across the import\n';
 const BLOB = randomBytes(256 * 1024);
@@ -26,13 +26,9 @@ let b: E2eNode;
 let rig: ImportRig;
 
 before(async () => {
-  k = await E2eCluster.start();
-  b = k.b;
-  rig = new ImportRig(k, b);
+  ({ k, b, rig } = await startImportCluster());
 });
-after(async () => {
-  await k.cleanup();
-});
+after(() => k.cleanup());
 
 const handMade = (name: string, options: string[] = []): Promise<string> => rig.handMade(name, options, { 'notes.txt': TEXT, 'blob.bin': BLOB });
 const importVolume = (dataset: string, spec: ImportSpec = {}): Promise<string> => rig.importVolume(dataset, spec);
