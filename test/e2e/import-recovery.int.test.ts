@@ -31,7 +31,6 @@ before(async () => {
 });
 after(() => k.cleanup());
 
-
 async function nodeEvents(reason: string): Promise<string[]> {
   const list = await k.target.kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'default' });
   return list.items.filter((e) => e.reason === reason && e.involvedObject.name === b.name).map((e) => e.message ?? '');

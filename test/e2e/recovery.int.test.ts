@@ -64,7 +64,6 @@ async function recoveredEvents(): Promise<string[]> {
     .map((e) => `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`).sort();
 }
 
-
 let before_: { volumes: Map<string, object>; snapshots: Map<string, object>; pool: string[] };
 
 test('set-up through the controller: volume (expanded, file written), snapshot, clone, retired volume with a snapshot', async () => {
