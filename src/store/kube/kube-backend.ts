@@ -106,12 +106,11 @@ export class KubeBackend implements VolumeBackend {
     return s !== undefined && snapshotVisible(s) ? toSnapshotRecord(s) : undefined;
   }
 
+  /** As findVolumeByName: two ZfsSnapshots claiming the name are ALREADY_EXISTS (name-claims.ts). */
   async findSnapshotByName(name: string): Promise<SnapshotRecord | undefined> {
     this.guard();
-    const claims = this.deps.snapshots.list().filter((o) => snapshotClaimsName(o, name));
-    const visible = claims.find(snapshotVisible);
-    if (visible !== undefined) return toSnapshotRecord(visible);
-    const s = claims[0];
+    const s = soleClaim(name, this.deps.snapshots.list().filter((o) => snapshotClaimsName(o, name)), 'ZfsSnapshot');
+    if (s !== undefined && snapshotVisible(s)) return toSnapshotRecord(s);
     if (s !== undefined) {
       throw new KubeBackendError('ABORTED', `snapshot ${s.metadata.name} for ${JSON.stringify(name)} is still being taken on node ${s.spec.nodeName}`);
     }

@@ -132,10 +132,12 @@ export function topo(node: string): { segments: Record<string, string> } {
 }
 
 /** Volume resources as stored by the API server (not the controller's cache). */
-export function storedVolumes(server: FakeApiServer): JsonObject[] {
-  return server.store.list(server.registry.all().find((t) => t.plural === 'zfsvolumes') ?? assert.fail('no zfsvolumes type'), undefined)
+export function storedObjects(server: FakeApiServer, plural: string): JsonObject[] {
+  return server.store.list(server.registry.all().find((t) => t.plural === plural) ?? assert.fail(`no ${plural} type`), undefined)
     .map(([, o]) => o);
 }
+
+export const storedVolumes = (server: FakeApiServer): JsonObject[] => storedObjects(server, 'zfsvolumes');
 
 export async function deleteCoreNode(server: FakeApiServer, name: string): Promise<void> {
   await fakeKubeConfig(server).makeApiClient(CoreV1Api).deleteNode({ name });
