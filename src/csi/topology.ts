@@ -59,14 +59,15 @@ export function chooseNode(
   );
 }
 
-/**
- * Checks that a node fixed by something else (a clone must sit next to its source) is allowed by the
- * request's requisite topology; RESOURCE_EXHAUSTED otherwise.
- */
 /** True when the topology lets a volume live on `node` (no requisite: every node is allowed). */
 export function nodeAllowed(req: TopologyRequirementInput | null | undefined, node: string): boolean {
   return !hasRequisite(req) || namedNodes(req?.requisite).includes(node);
 }
+
+/**
+ * Checks that a node fixed by something else (a clone must sit next to its source) is allowed by the
+ * request's requisite topology; RESOURCE_EXHAUSTED otherwise.
+ */
 
 export function requireNodeAllowed(
   req: TopologyRequirementInput | null | undefined,

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TOPOLOGY_NODE_KEY } from '../../src/domain/types.js';
 import { startDriver, type Driver } from '../support/driver.js';
 import { zfsTree } from '../support/pool.js';
 import {
@@ -72,6 +73,16 @@ describe('ALREADY_EXISTS: a name reused with other arguments', () => {
     tree = await zfsTree(d.parent);
     await refused('ALREADY_EXISTS', 'CreateVolume compression=off', () =>
       d.client.controller.CreateVolume(volumeRequest(name, VOLUME_BYTES, { parameters: { compression: 'off' } })));
+  });
+
+  it('same volume name, a requisite topology without the volume\'s node', async () => {
+    const name = unique('topology');
+    await createVolume(d, name);
+    tree = await zfsTree(d.parent);
+    await refused('ALREADY_EXISTS', 'CreateVolume on another node', () =>
+      d.client.controller.CreateVolume(volumeRequest(name, VOLUME_BYTES, {
+        accessibility_requirements: { requisite: [{ segments: { [TOPOLOGY_NODE_KEY]: 'some-other-node' } }] },
+      })));
   });
 
   it('same snapshot name, different source volume', async () => {

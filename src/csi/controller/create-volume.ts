@@ -40,9 +40,17 @@ function parseRequest(req: CreateVolumeRequest__Output): CreateVolumeIntent {
   };
 }
 
-/** Idempotency (CSI CreateVolume): same name and compatible arguments → the same volume, else ALREADY_EXISTS. */
+/**
+ * Idempotency (CSI CreateVolume): same name, accessible from accessibility_requirements and compatible
+ * arguments → the same volume, else ALREADY_EXISTS (the spec's error table lists accessibility_requirements
+ * among what makes a volume incompatible: answering a volume on a node the CO did not allow would place the
+ * pod where its data is not).
+ */
 function checkCompatible(existing: VolumeRecord, intent: CreateVolumeIntent): void {
   const conflicts: string[] = [];
+  if (!nodeAllowed(intent.topology, existing.node)) {
+    conflicts.push(`it lives on node ${existing.node}, which the requisite topology does not allow`);
+  }
   if (!withinRange(existing.capacityBytes, intent.range)) {
     conflicts.push(`its capacity ${existing.capacityBytes} is outside the requested range`);
   }

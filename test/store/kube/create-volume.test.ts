@@ -56,6 +56,20 @@ describe('KubeBackend: CreateVolume through the Controller service', () => {
     assert.equal(byName(name).length, 1);
   });
 
+  it('the same name with a requisite topology that excludes the volume\'s node is ALREADY_EXISTS, nothing written', async () => {
+    const name = uniqueName();
+    const onA = { requisite: [topo('node-a')], preferred: [topo('node-a')] };
+    const first = await invoke<Res>(rig.svc, 'CreateVolume', createReq({ name, accessibility_requirements: onA }));
+    assert.deepEqual(first.volume?.accessible_topology, [topo('node-a')]);
+    await rejects(invoke(rig.svc, 'CreateVolume', createReq({ name, accessibility_requirements: { requisite: [topo('node-b')], preferred: [] } })),
+      'ALREADY_EXISTS', /lives on node node-a, which the requisite topology does not allow/);
+    // A requisite that still includes node-a (or none at all) is the same volume.
+    const both = { requisite: [topo('node-b'), topo('node-a')], preferred: [topo('node-b')] };
+    assert.deepEqual(await invoke<Res>(rig.svc, 'CreateVolume', createReq({ name, accessibility_requirements: both })), first);
+    assert.deepEqual(await invoke<Res>(rig.svc, 'CreateVolume', createReq({ name })), first);
+    assert.equal(byName(name).length, 1);
+  });
+
   it('a StorageClass parentDataset survives the round trip, so a retry is compatible', async () => {
     const name = uniqueName();
     const req = createReq({ name, parameters: { parentDataset: 'pool2/other' }, accessibility_requirements: { requisite: [topo('node-b')], preferred: [] } });
