@@ -4,6 +4,7 @@
  * API server, CreateVolume over the controller's socket, beside the raw `zfs create` of DESIGN.md §3.
  */
 import { join } from 'node:path';
+import { phaseNotes, type CallWindow } from './kube-phases.js';
 import { benchTopology, startAgent, startController, startKubeRig, waitForCapacity } from './kube-rig.js';
 import { CAP, SIZE } from './latency.js';
 import { BASELINE, rawCreate } from './raw.js';
@@ -38,20 +39,28 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
     await waitForCapacity(controller);
     progress(`Kubernetes-mode CreateVolume × ${n} vs zfs create`);
     const driver: number[] = [];
+    const windows: CallWindow[] = [];
     const raw: number[] = [];
     rig.server.requests.clear();
     for (let i = 0; i < n; i++) {
       // Alternate which side goes first, so both see the same pool conditions.
       const sides = [
-        async () => driver.push((await timed(() => controller.client.controller.CreateVolume({
-          name: `kube-${i}`, capacity_range: { required_bytes: String(SIZE) }, volume_capabilities: CAP,
-          accessibility_requirements: { requisite: [benchTopology], preferred: [benchTopology] },
-        }, { deadlineMs: DEADLINE_MS }))).ms),
+        async () => {
+          const startMs = performance.now();
+          await controller.client.controller.CreateVolume({
+            name: `kube-${i}`, capacity_range: { required_bytes: String(SIZE) }, volume_capabilities: CAP,
+            accessibility_requirements: { requisite: [benchTopology], preferred: [benchTopology] },
+          }, { deadlineMs: DEADLINE_MS });
+          const endMs = performance.now();
+          windows.push({ startMs, endMs });
+          driver.push(endMs - startMs);
+        },
         async () => raw.push((await timed(() => rawCreate(`${rawSection.parent}/r${i}`, SIZE, join(rawSection.dir, `r${i}`)))).ms),
       ];
       for (const side of i % 2 === 0 ? sides : sides.reverse()) await side();
     }
-    const apiCalls = apiRequestsPerCall(rig.server.requests.all.filter((x) => !x.watch), n);
+    const records = rig.server.requests.all;
+    const apiCalls = apiRequestsPerCall(records.filter((x) => !x.watch), n);
     const d = summarize(driver);
     const r = summarize(raw);
     const label = 'CreateVolume, Kubernetes mode (controller → ZfsVolume → agent → status) vs zfs create';
@@ -64,6 +73,7 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
         'Kubernetes mode: `serve --mode controller` and `--mode node` processes (log level warn) against the fake API server in the benchmark process; ' +
           `raw = the bare \`${BASELINE.create}\`, one at a time (no lock: nothing else mounts meanwhile)`,
         `Kubernetes mode: API requests per CreateVolume (both processes, watches excluded, capacity publishing included): ${apiCalls}`,
+        ...phaseNotes(windows, records),
       ],
     };
   } finally {

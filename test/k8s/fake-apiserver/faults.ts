@@ -90,6 +90,8 @@ export interface RequestRecord extends RequestInfo {
   /** HTTP status answered (200 for a watch, whose events follow); 0 for a reset connection. */
   readonly status: number;
   readonly injected: boolean;
+  /** performance.now() when the request arrived (before its body was read): a benchmark's timeline. */
+  readonly arrivedMs: number;
 }
 
 export type RequestFilter = Partial<Pick<RequestRecord, 'method' | 'watch' | 'status'>> & { readonly path?: string | RegExp };

@@ -76,8 +76,9 @@ async function serve(deps: HandlerDeps, req: IncomingMessage, res: ServerRespons
   const method = (req.method ?? 'GET').toUpperCase();
   const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
   const info = { method, path: url.pathname, watch };
+  const arrivedMs = performance.now();
   const log = (status: number, injected = false): void =>
-    deps.requests.record({ ...info, query: url.search, status, injected });
+    deps.requests.record({ ...info, query: url.search, status, injected, arrivedMs });
 
   const fault = deps.faults.take(info);
   if (fault?.spec.delayMs !== undefined) await sleep(fault.spec.delayMs);
