@@ -68,7 +68,6 @@ export function nodeAllowed(req: TopologyRequirementInput | null | undefined, no
  * Checks that a node fixed by something else (a clone must sit next to its source) is allowed by the
  * request's requisite topology; RESOURCE_EXHAUSTED otherwise.
  */
-
 export function requireNodeAllowed(
   req: TopologyRequirementInput | null | undefined,
   node: string,
