@@ -16,6 +16,7 @@ import { CAP, SIZE } from './latency.js';
 import { BASELINE, propertyTree, rawCreate, rawCreateUnmounted, rawSnapshot } from './raw.js';
 import { fig, ms, type Row } from './report.js';
 import { mountGuard, type MountGuard } from './mount-guard.js';
+import { shells } from './shell.js';
 import type { Scratch } from './scratch.js';
 import { median } from './stats.js';
 
@@ -63,7 +64,7 @@ interface Round {
   readonly missing: number;
 }
 
-type Baselines = ReadonlyArray<readonly [string, (parent: string, dir: string, i: number) => Promise<void>]>;
+type Baselines = ReadonlyArray<readonly [string, (parent: string, dir: string, i: number) => Promise<unknown>]>;
 
 function createBaselines(guard: MountGuard): Baselines {
   if (guard.implementation !== 'zfs-fuse') return [['bare', (p, d, i) => rawCreate(`${p}/b${i}`, SIZE, join(d, `b${i}`))]];
@@ -88,6 +89,7 @@ async function round(scratch: Scratch, r: number, count: number, guard: MountGua
     });
     const raw = new Map<string, Burst>();
     const runRaw = async (): Promise<void> => {
+      await shells.warm(count); // one shell per command, started before the clock (shell.ts)
       for (const b of raws) raw.set(b.name, await burst(count, (i) => b.run(b.s.parent, b.s.dir, i)));
     };
     // Alternate which side goes first from round to round: both see the same pool conditions.
@@ -96,7 +98,10 @@ async function round(scratch: Scratch, r: number, count: number, guard: MountGua
     const first = raws[0];
     const snaps = (): Promise<Burst> => burst(count, (i) =>
       client.controller.CreateSnapshot({ name: `burst-snap-${r}-${i}`, source_volume_id: ids[i] ?? '' }, { deadlineMs: DEADLINE_MS }));
-    const rawSnaps = (): Promise<Burst> => burst(count, (i) => rawSnapshot(`${first?.s.parent ?? ''}/b${i}@s`));
+    const rawSnaps = async (): Promise<Burst> => {
+      await shells.warm(count);
+      return burst(count, (i) => rawSnapshot(`${first?.s.parent ?? ''}/b${i}@s`));
+    };
     let s: Burst;
     if (r % 2 === 0) {
       s = await snaps();

@@ -10,7 +10,7 @@ import { CAP, SIZE } from './latency.js';
 import { BASELINE, rawCreate } from './raw.js';
 import { ms, type Row } from './report.js';
 import type { Scratch } from './scratch.js';
-import { summarize, timed } from './stats.js';
+import { summarize } from './stats.js';
 
 /** Issue #9: Kubernetes mode CreateVolume ≤ 1.6 × the bare command, p50. */
 const RATIO_TARGET = 1.6;
@@ -55,7 +55,7 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
           windows.push({ startMs, endMs });
           driver.push(endMs - startMs);
         },
-        async () => raw.push((await timed(() => rawCreate(`${rawSection.parent}/r${i}`, SIZE, join(rawSection.dir, `r${i}`)))).ms),
+        async () => raw.push(await rawCreate(`${rawSection.parent}/r${i}`, SIZE, join(rawSection.dir, `r${i}`))),
       ];
       for (const side of i % 2 === 0 ? sides : sides.reverse()) await side();
     }

@@ -20,7 +20,8 @@ const DEADLINE_MS = 60_000;
 /** DESIGN.md §7 / issue #9: p50 ≤ 1.15 × the bare command a person would type. */
 const RATIO_TARGET = 1.15;
 
-type Step = (i: number) => Promise<void>;
+/** A side's step; a number it returns is its own timing (the baseline's, taken in the shell), in ms. */
+type Step = (i: number) => Promise<unknown>;
 
 /** The three sides of one measure: the driver, the raw command of DESIGN.md §3, and the driver's exact argv. */
 interface Sides {
@@ -45,7 +46,8 @@ async function interleaved(n: number, sides: Sides): Promise<Samples> {
     for (let k = 0; k < keys.length; k++) {
       const key = keys[(i + k) % keys.length] ?? 'driver';
       if (key === 'driver') out.driverStarts.push(performance.timeOrigin + performance.now());
-      out[key].push((await timed(() => sides[key](i))).ms);
+      const { value, ms: wall } = await timed(() => sides[key](i));
+      out[key].push(typeof value === 'number' ? value : wall);
     }
   }
   return out;
@@ -169,7 +171,7 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
       ],
       notes: [
         `latency baselines, one at a time, alternating with the driver's call: \`${BASELINE.create}\`, \`${BASELINE.snapshot}\`, ` +
-          `\`${BASELINE.clone}\`, \`${BASELINE.destroy}\` (execa argv of /sbin/zfs, LC_ALL=C); "dataset is busy" retried ` +
+          `\`${BASELINE.clone}\`, \`${BASELINE.destroy}\` (from bash, timed there: shell.ts); "dataset is busy" retried ` +
           `as a person would (${busyRetries.count} retries in this run so far)`,
         'the "exact zfs argv" rows run the driver\'s own argv (its user properties) the same way: driver minus that is the driver\'s overhead',
         ...(trace ? [

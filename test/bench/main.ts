@@ -15,6 +15,7 @@ import { allOk, renderTable, type BenchResult, type Row } from './report.js';
 import { preflight } from './preflight.js';
 import { Scratch } from './scratch.js';
 import { startupSection } from './startup.js';
+import { shells } from './shell.js';
 import { transferSection } from './transfer.js';
 import { volumeStatsSection } from './volume-stats.js';
 
@@ -86,10 +87,11 @@ async function main(): Promise<void> {
     result = await runAll(scratch, options);
   } finally {
     progress('cleaning up');
+    shells.close();
     await scratch.cleanup();
   }
   const notes = [
-    'raw baselines: execa argv calls of /sbin/zfs from the benchmark process, same pool, interleaved with the driver runs',
+    'raw baselines: /sbin/zfs run from bash and timed there with $EPOCHREALTIME (what `time zfs …` prints; one shell per command in flight, started beforehand), same pool, interleaved with the driver runs',
     'driver figures: a real `zfs-csi serve --mode standalone` process over its unix socket (log level warn), unless marked in-process',
     ...result.notes,
     ...scratch.problems.map((p) => `CLEANUP PROBLEM: ${p}`),
