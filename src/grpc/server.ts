@@ -58,7 +58,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const definitions = loadCsiServices();
   const shutdown = new AbortController();
   const locks = options.locks ?? new KeyedLocks();
-  const server = new Server();
+  // channelz keeps per-call counters and traces for a debug service this driver does not serve.
+  const server = new Server({ 'grpc.enable_channelz': 0 });
   for (const name of ['Identity', 'Controller', 'Node'] as const) {
     const impl = options.services[name];
     if (!impl) continue; // grpc-js answers UNIMPLEMENTED for services that are not added
