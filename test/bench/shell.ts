@@ -25,10 +25,17 @@ export interface ShellResult {
 /** Single-quoted for bash: argv stays argv, whatever it holds. */
 export const quote = (arg: string): string => `'${arg.replaceAll("'", `'\\''`)}'`;
 
-/** `t1 - t0` in µs by bash integer arithmetic on `$EPOCHREALTIME` with its dot removed (no fork). */
-const TIMED = (command: string, errFile: string): string =>
-  `t0=$EPOCHREALTIME; ${command} >/dev/null 2>${quote(errFile)}; rc=$?; t1=$EPOCHREALTIME; ` +
-  'echo "$(( ${t1/./} - ${t0/./} )) $rc"\n';
+/**
+ * One timed line: the commands as a pipeline (`a | b`), every stderr into `errFile`, stdout of the last to
+ * /dev/null; `t1 - t0` in µs by bash integer arithmetic on `$EPOCHREALTIME` with its dot removed (no fork).
+ * `pipefail` (set at start) makes a failure anywhere in the pipe the exit code.
+ */
+const TIMED = (commands: readonly (readonly string[])[], errFile: string): string => {
+  const err = quote(errFile);
+  const pipeline = commands.map((argv) => `${argv.map(quote).join(' ')} 2>>${err}`).join(' | ');
+  return `: >${err}; t0=$EPOCHREALTIME; ${pipeline} >/dev/null; rc=$?; t1=$EPOCHREALTIME; ` +
+    'echo "$(( ${t1/./} - ${t0/./} )) $rc"\n';
+};
 
 class Shell {
   readonly #proc: ChildProcessWithoutNullStreams;
@@ -40,14 +47,15 @@ class Shell {
     this.#proc = spawn('/bin/bash', ['--noprofile', '--norc'], { env: { LC_ALL: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
     this.#proc.stderr.resume();
     this.#replies = createInterface({ input: this.#proc.stdout })[Symbol.asyncIterator]();
+    this.#proc.stdin.write('set -o pipefail\n');
   }
 
-  async run(argv: readonly string[]): Promise<ShellResult> {
-    this.#proc.stdin.write(TIMED(argv.map(quote).join(' '), this.#errFile));
+  async run(...commands: readonly (readonly string[])[]): Promise<ShellResult> {
+    this.#proc.stdin.write(TIMED(commands, this.#errFile));
     const reply = await this.#replies.next();
     const [us, rc] = typeof reply.value === 'string' ? reply.value.split(' ') : [];
     const exitCode = Number(rc);
-    if (reply.done === true || !Number.isFinite(exitCode)) throw new Error(`the baseline shell ended (${argv.join(' ')})`);
+    if (reply.done === true || !Number.isFinite(exitCode)) throw new Error(`the baseline shell ended (${commands.flat().join(' ')})`);
     const stderr = exitCode === 0 ? '' : await readFile(this.#errFile, 'utf8').catch(() => '');
     return { ms: Number(us) / 1000, exitCode, stderr };
   }
@@ -70,10 +78,11 @@ export class ShellPool {
     this.#idle.push(...started);
   }
 
-  async run(argv: readonly string[]): Promise<ShellResult> {
+  /** One command, or several as a pipeline (`zfs send … | zfs receive …`). */
+  async run(...commands: readonly (readonly string[])[]): Promise<ShellResult> {
     const shell = this.#idle.pop() ?? this.#start();
     try {
-      return await shell.run(argv);
+      return await shell.run(...commands);
     } finally {
       this.#idle.push(shell);
     }

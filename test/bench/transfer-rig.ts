@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { shells } from './shell.js';
 import { AdminClient } from '../../src/app/ctl/admin-client.js';
 import { decodeStatus } from '../../src/app/ctl/transfer-status.js';
 import type { TransferStatus } from '../../src/transfer/manager.js';
@@ -98,10 +99,15 @@ export async function driverTransfer(rig: TransferRig, snapshotId: string): Prom
   return status;
 }
 
-/** The baseline a person types: `zfs send [-i base] snap | zfs receive target`, one shell-style pipe. */
-export async function rawPipe(snapshot: string, target: string, base?: string): Promise<void> {
-  const env = { LC_ALL: 'C' };
-  await execa('/sbin/zfs', ['send', ...(base ? ['-i', base] : []), snapshot], { env, buffer: false }).pipe('/sbin/zfs', ['receive', target], { env });
+/**
+ * The baseline a person types: `zfs send [-i base] snap | zfs receive target`, a kernel pipe between the
+ * two, run from bash and timed there (shell.ts). Resolves with its time in ms. (Before 2026-12-08 it was
+ * execa's `.pipe()`, which carries every byte through the benchmark's Node process.)
+ */
+export async function rawPipe(snapshot: string, target: string, base?: string): Promise<number> {
+  const r = await shells.run(['/sbin/zfs', 'send', ...(base ? ['-i', base] : []), snapshot], ['/sbin/zfs', 'receive', target]);
+  if (r.exitCode !== 0) throw new Error(`zfs send ${snapshot} | zfs receive ${target}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  return r.ms;
 }
 
 export const destroyRecursive = async (dataset: string): Promise<void> => {
