@@ -14,7 +14,7 @@ import { SCAN_PROPS } from '../../src/provision/props.js';
 import { KubeApi } from '../../src/store/kube/api.js';
 import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
 import { getArgs } from '../../src/zfs/argv.js';
-import { execa } from 'execa';
+import { zfs } from './raw.js';
 import { fakeKubeConfig } from '../k8s/fake-apiserver/index.js';
 import { inProcess, volumeSpec } from './inprocess.js';
 import { BENCH_NODE, startAgent, startKubeRig, type KubeRig } from './kube-rig.js';
@@ -93,7 +93,7 @@ export async function kubeAdoptionSection(scratch: Scratch, count: number, concu
     const full = await medianAdoption(rig, section.parent, mountRoot);
     const rawScans: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
-      rawScans.push((await timed(() => execa('/sbin/zfs', getArgs([section.parent], SCAN_PROPS, { recursive: true }), { env: { LC_ALL: 'C' } }))).ms);
+      rawScans.push(await zfs(getArgs([section.parent], SCAN_PROPS, { recursive: true }))); // from bash (raw.ts)
     }
     progress(`node agent process start with ${count} resources`);
     const spawn = await timed(() => startAgent(scratch, rig, section.parent, section.dir));

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { zfs } from './raw.js';
 import { loadState } from '../../src/provision/startup.js';
 import { SCAN_PROPS } from '../../src/provision/props.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -32,7 +32,7 @@ async function scan(p: InProcess, parent: string): Promise<Scan> {
 
 /** The floor of any scan: the one raw `zfs get -r` of the same properties. */
 async function rawScan(parent: string): Promise<number> {
-  return (await timed(() => execa('/sbin/zfs', getArgs([parent], SCAN_PROPS, { recursive: true }), { env: { LC_ALL: 'C' } }))).ms;
+  return zfs(getArgs([parent], SCAN_PROPS, { recursive: true })); // from bash, timed there (raw.ts)
 }
 
 /** Runs loadState and the raw scan REPEATS times each, alternating; medians. */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { zfs } from './raw.js';
 import { StandaloneState } from '../../src/app/standalone-state.js';
 import { nodeService } from '../../src/csi/node/index.js';
 import type { CsiClient } from '../../src/grpc/client.js';
@@ -33,7 +33,7 @@ async function statsCalls(client: CsiClient, volumeId: string, target: string, c
 async function rawGets(dataset: string, count: number): Promise<Summary> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
-    samples.push((await timed(() => execa('/sbin/zfs', ['get', '-Hp', '-o', 'value', 'used,available', dataset]))).ms);
+    samples.push(await zfs(['get', '-Hp', '-o', 'value', 'used,available', dataset])); // from bash (raw.ts)
   }
   return summarize(samples);
 }
