@@ -41,9 +41,10 @@ export async function serveBench(scratch: Scratch, name: string, socket: string,
   return p;
 }
 
-export function startAgent(scratch: Scratch, rig: KubeRig, parent: string, dir: string): Promise<ServeProcess> {
+export function startAgent(scratch: Scratch, rig: KubeRig, parent: string, dir: string, extraFlags: readonly string[] = []): Promise<ServeProcess> {
   return serveBench(scratch, 'bench-agent', join(dir, 'node.sock'), [
     '--mode', 'node', '--node-id', BENCH_NODE, '--parent', parent, '--mount-root', join(dir, 'mounts'), '--kubeconfig', rig.kubeconfig,
+    ...extraFlags,
   ]);
 }
 

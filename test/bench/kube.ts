@@ -29,11 +29,16 @@ function apiRequestsPerCall(records: ReadonlyArray<{ readonly method: string; re
   return [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / calls).toFixed(2)}`).join(', ') || 'none';
 }
 
-export async function kubeLatencySection(scratch: Scratch, n: number, progress: (s: string) => void): Promise<{ rows: Row[]; notes: string[] }> {
+/**
+ * `lock`: the agent's `--zfs-fuse-mount-lock`. 'host' (the default) is the gated figure; 'process' drops
+ * the flock process per mounting command, the cost zfs-fuse forces and OpenZFS does not have (issue #9:
+ * "show both numbers"), and is reported only.
+ */
+export async function kubeLatencySection(scratch: Scratch, n: number, progress: (s: string) => void, lock: 'host' | 'process' = 'host'): Promise<{ rows: Row[]; notes: string[] }> {
   const section = await scratch.section('kube');
   const rawSection = await scratch.section('kube-raw');
   const rig = await startKubeRig(scratch, section.dir);
-  const agent = await startAgent(scratch, rig, section.parent, section.dir);
+  const agent = await startAgent(scratch, rig, section.parent, section.dir, lock === 'host' ? [] : ['--zfs-fuse-mount-lock', lock]);
   const controller = await startController(scratch, rig, section.dir);
   try {
     await waitForCapacity(controller);
@@ -63,18 +68,20 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
     const apiCalls = apiRequestsPerCall(records.filter((x) => !x.watch), n);
     const d = summarize(driver);
     const r = summarize(raw);
-    const label = 'CreateVolume, Kubernetes mode (controller → ZfsVolume → agent → status) vs zfs create';
+    const label = `CreateVolume, Kubernetes mode (controller → ZfsVolume → agent → status${lock === 'host' ? '' : ', agent --zfs-fuse-mount-lock process'}) vs zfs create`;
+    const gated = lock === 'host';
     return {
       rows: [
-        { measure: `${label} p50 (N=${d.n})`, driver: ms(d.p50), raw: ms(r.p50), ratio: d.p50 / r.p50, target: `ratio ≤ ${RATIO_TARGET}`, ok: d.p50 / r.p50 <= RATIO_TARGET },
+        { measure: `${label} p50 (N=${d.n})`, driver: ms(d.p50), raw: ms(r.p50), ratio: d.p50 / r.p50,
+          ...(gated ? { target: `ratio ≤ ${RATIO_TARGET}`, ok: d.p50 / r.p50 <= RATIO_TARGET } : { target: 'report only' }) },
         { measure: `${label} p95 (N=${d.n})`, driver: ms(d.p95), raw: ms(r.p95), ratio: d.p95 / r.p95, target: 'report only' },
       ],
-      notes: [
+      notes: gated ? [
         'Kubernetes mode: `serve --mode controller` and `--mode node` processes (log level warn) against the fake API server in the benchmark process; ' +
           `raw = the bare \`${BASELINE.create}\`, one at a time (no lock: nothing else mounts meanwhile)`,
         `Kubernetes mode: API requests per CreateVolume (both processes, watches excluded, capacity publishing included): ${apiCalls}`,
         ...phaseNotes(windows, records),
-      ],
+      ] : phaseNotes(windows, records).map((line) => `${line} (agent mount lock: process)`),
     };
   } finally {
     await controller.stop();

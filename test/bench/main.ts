@@ -38,6 +38,7 @@ function sections(scratch: Scratch, o: BenchOptions): Section[] {
     { name: 'NodeGetVolumeStats', run: async () => ({ rows: await volumeStatsSection(scratch, o.statsCalls, progress) }) },
     { name: `transfers between nodes (${o.transferMiB} MiB)`, run: () => transferSection(scratch, o.transferMiB, o.transferRounds, progress) },
     { name: 'Kubernetes mode: CreateVolume', run: () => kubeLatencySection(scratch, o.n, progress) },
+    { name: 'Kubernetes mode: CreateVolume, agent mount lock process (no flock, as on OpenZFS)', run: () => kubeLatencySection(scratch, o.n, progress, 'process') },
     { name: `Kubernetes mode: cross-node restore (${o.transferMiB} MiB)`, run: () => kubeRestoreSection(scratch, o.transferMiB, progress) },
     { name: `Kubernetes mode: agent start-up at ${o.volumes} resources`, run: () => kubeAdoptionSection(scratch, o.volumes, o.createConcurrency, progress) },
   ];
