@@ -7,7 +7,7 @@
  * here), against a 19 ms `zfs snapshot` (docs/performance.md, "An honest baseline"). Streams
  * (`zfs send | … | zfs receive`, src/zfs/stream.ts) stay on execa, whose back-pressure they use.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ProcessOptions {
   /** Added to the driver's environment (e.g. LC_ALL=C, so stderr wording is the one classify.ts knows). */
@@ -39,59 +39,72 @@ const MAX_OUTPUT_BYTES = 100 * 1024 * 1024;
 /** One trailing newline off, as execa did: callers compare and split output without it. */
 const text = (chunks: readonly Buffer[]): string => Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 
+/** Collects a child's output up to a cap and ends it on timeout, abort or overflow; `result()` once closed. */
+class Watch {
+  readonly #out: Buffer[] = [];
+  readonly #err: Buffer[] = [];
+  #bytes = 0;
+  #forceKill: NodeJS.Timeout | undefined;
+  readonly #timer: NodeJS.Timeout;
+  timedOut = false;
+  isCanceled = false;
+  error: Error | undefined;
+
+  constructor(readonly child: ChildProcess, readonly options: ProcessOptions) {
+    this.#timer = setTimeout(() => this.stop('timeout'), options.timeoutMs);
+    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    child.stdout?.on('data', (chunk: Buffer) => this.#collect(this.#out, chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.#collect(this.#err, chunk));
+  }
+
+  stop(why: 'timeout' | 'abort' | 'overflow'): void {
+    if (why === 'timeout') this.timedOut = true;
+    if (why === 'abort') this.isCanceled = true;
+    this.child.kill('SIGTERM');
+    this.#forceKill ??= setTimeout(() => this.child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
+  }
+
+  result(exitCode: number | undefined): ProcessResult {
+    clearTimeout(this.#timer);
+    if (this.#forceKill) clearTimeout(this.#forceKill);
+    this.options.signal?.removeEventListener('abort', this.#onAbort);
+    const { timedOut, isCanceled, error } = this;
+    return { stdout: text(this.#out), stderr: text(this.#err), exitCode, timedOut, isCanceled, ...(error ? { error } : {}) };
+  }
+
+  readonly #onAbort = (): void => this.stop('abort');
+
+  #collect(into: Buffer[], chunk: Buffer): void {
+    const cap = this.options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+    this.#bytes += chunk.length;
+    if (this.#bytes <= cap) {
+      into.push(chunk);
+      return;
+    }
+    this.error ??= new Error(`output over ${cap} bytes`);
+    this.stop('overflow');
+  }
+}
+
 /** Runs `file args`; never rejects: a failure is in the result, for the caller to classify. */
 export function runProcess(file: string, args: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
   if (options.signal?.aborted === true) {
     return Promise.resolve({ stdout: '', stderr: '', exitCode: undefined, timedOut: false, isCanceled: true });
   }
-  const maxOutput = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
   return new Promise((resolve) => {
     const child = spawn(file, args, {
       stdio: ['ignore', options.captureStdout === false ? 'ignore' : 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let bytes = 0;
-    let timedOut = false;
-    let isCanceled = false;
-    let error: Error | undefined;
-    let forceKill: NodeJS.Timeout | undefined;
-    const stop = (): void => {
-      child.kill('SIGTERM');
-      forceKill ??= setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS).unref();
-    };
-    const collect = (into: Buffer[]) => (chunk: Buffer): void => {
-      bytes += chunk.length;
-      if (bytes > maxOutput) {
-        error ??= new Error(`output over ${maxOutput} bytes`);
-        stop();
-        return;
-      }
-      into.push(chunk);
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, options.timeoutMs);
-    const onAbort = (): void => {
-      isCanceled = true;
-      stop();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const watch = new Watch(child, options);
     let settled = false;
     const finish = (exitCode: number | undefined): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      if (forceKill) clearTimeout(forceKill);
-      options.signal?.removeEventListener('abort', onAbort);
-      resolve({ stdout: text(out), stderr: text(err), exitCode, timedOut, isCanceled, ...(error ? { error } : {}) });
+      resolve(watch.result(exitCode));
     };
-    child.stdout?.on('data', collect(out));
-    child.stderr?.on('data', collect(err));
     child.on('error', (e) => {
-      error ??= e;
+      watch.error ??= e;
       // Never started (ENOENT, EACCES): no 'close' is owed; answer now.
       if (child.pid === undefined) finish(undefined);
     });
