@@ -15,6 +15,8 @@ import { KubeApi } from '../../src/store/kube/api.js';
 import { API_VERSION, FINALIZER, NODE_LABEL, PLURAL } from '../../src/store/kube/resources.js';
 import { getArgs } from '../../src/zfs/argv.js';
 import { zfs } from './raw.js';
+import { rssMiB } from './driver-process.js';
+import { RSS_LOADED_MIB } from './startup.js';
 import { fakeKubeConfig } from '../k8s/fake-apiserver/index.js';
 import { inProcess, volumeSpec } from './inprocess.js';
 import { BENCH_NODE, startAgent, startKubeRig, type KubeRig } from './kube-rig.js';
@@ -97,6 +99,7 @@ export async function kubeAdoptionSection(scratch: Scratch, count: number, concu
     }
     progress(`node agent process start with ${count} resources`);
     const spawn = await timed(() => startAgent(scratch, rig, section.parent, section.dir));
+    const loadedRss = await rssMiB(spawn.value.pid ?? 0);
     await spawn.value.stop();
     const v = count.toLocaleString('en');
     const r = full.report;
@@ -108,6 +111,7 @@ export async function kubeAdoptionSection(scratch: Scratch, count: number, concu
         { measure: `agent start-up zfs calls, ${v} resources`, driver: fig(full.zfsCalls, 'calls'), raw: `${empty.zfsCalls} calls at 0 resources`,
           target: 'constant (= calls at 0)', ok: full.zfsCalls === empty.zfsCalls },
         { measure: `node agent process: spawn → Probe ready, ${v} resources`, driver: ms(spawn.ms), raw: ms(median(rawScans)), target: 'report only' },
+        { measure: `node agent RSS with ${v} resources (right after ready)`, driver: fig(loadedRss, 'MiB'), target: `≤ ${RSS_LOADED_MIB} MiB`, ok: loadedRss <= RSS_LOADED_MIB },
       ],
       notes: [
         `agent start-up fixture: ${count} datasets (the Provisioner's zfs create properties plus canmount=noauto) and Ready ZfsVolumes seeded ` +

@@ -8,7 +8,9 @@ import { phaseNotes, type CallWindow } from './kube-phases.js';
 import { benchTopology, startAgent, startController, startKubeRig, waitForCapacity } from './kube-rig.js';
 import { CAP, SIZE } from './latency.js';
 import { BASELINE, rawCreate } from './raw.js';
-import { ms, type Row } from './report.js';
+import { rssMiB } from './driver-process.js';
+import { fig, ms, type Row } from './report.js';
+import { RSS_IDLE_MIB } from './startup.js';
 import type { Scratch } from './scratch.js';
 import { summarize } from './stats.js';
 
@@ -42,6 +44,8 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
   const controller = await startController(scratch, rig, section.dir);
   try {
     await waitForCapacity(controller);
+    // DESIGN.md §7's RSS budget is the node process's; in Kubernetes mode that is the agent.
+    const idleRss = { agent: await rssMiB(agent.pid ?? 0), controller: await rssMiB(controller.pid ?? 0) };
     progress(`Kubernetes-mode CreateVolume × ${n} vs zfs create`);
     const driver: number[] = [];
     const windows: CallWindow[] = [];
@@ -75,6 +79,10 @@ export async function kubeLatencySection(scratch: Scratch, n: number, progress: 
         { measure: `${label} p50 (N=${d.n})`, driver: ms(d.p50), raw: ms(r.p50), ratio: d.p50 / r.p50,
           ...(gated ? { target: `ratio ≤ ${RATIO_TARGET}`, ok: d.p50 / r.p50 <= RATIO_TARGET } : { target: 'report only' }) },
         { measure: `${label} p95 (N=${d.n})`, driver: ms(d.p95), raw: ms(r.p95), ratio: d.p95 / r.p95, target: 'report only' },
+        ...(gated ? [
+          { measure: 'node agent RSS idle (Kubernetes mode, right after ready)', driver: fig(idleRss.agent, 'MiB'), target: `≤ ${RSS_IDLE_MIB} MiB`, ok: idleRss.agent <= RSS_IDLE_MIB },
+          { measure: 'controller RSS idle', driver: fig(idleRss.controller, 'MiB'), target: 'report only' },
+        ] : []),
       ],
       notes: gated ? [
         'Kubernetes mode: `serve --mode controller` and `--mode node` processes (log level warn) against the fake API server in the benchmark process; ' +

@@ -12,8 +12,8 @@ import type { Scratch } from './scratch.js';
 import { median, pool, timed } from './stats.js';
 
 const SCAN_TARGET_MS = 3000;
-const RSS_IDLE_MIB = 80;
-const RSS_LOADED_MIB = 150;
+export const RSS_IDLE_MIB = 80;
+export const RSS_LOADED_MIB = 150;
 const REPEATS = 3;
 
 interface Scan {
