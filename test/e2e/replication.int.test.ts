@@ -40,8 +40,10 @@ test('rounds every 2 s while a pod writes: full, then incremental; retain 2 hold
     apiVersion: API_VERSION, kind: 'ZfsReplication', metadata: { name: NAME },
     spec: { volumeId: source.id, targetNode: k.b.name, intervalSeconds: 2, retain: 2 },
   });
+  // The first round starts as soon as the ZfsReplication exists and sends the whole (empty) volume.
+  const first = await poll(read, (x) => x?.status?.lastReplicatedSnapshot !== undefined && x.status.pendingSnapshot === undefined, 30_000, 'the first round');
+  const modes: string[] = [first?.status?.lastMode ?? '?'];
   const target = await publish(k.a, source.id);
-  const modes: string[] = [];
   for (let i = 1; i <= 4; i++) {
     lastContent = `write ${i} at ${new Date().toISOString()}\n`.repeat(2000 * i);
     await writeSynced(join(target, 'data.txt'), lastContent);

@@ -1,17 +1,19 @@
 /**
  * Scheduled replication in the controller (issue #8, docs/replication.md "Scheduled replication"): watches
- * ZfsReplications and steps each one (replication-round.ts) on a short tick. Only the Lease holder steps,
- * one replication at a time; a step that fails is recorded in status and retried after a backoff that grows
- * to the replication's interval, so a broken target does not turn into an API storm.
+ * ZfsReplications and steps each one (replication-round.ts) on a short tick, and at once when one of them
+ * or a ZfsTransfer's outcome changes (a migration's final round is the pod's downtime: waiting for the
+ * tick at its start and end cost ~1 s of it). Only the Lease holder steps, one pass at a time; a step that
+ * fails is recorded in status and retried after a backoff that grows to the replication's interval, so a
+ * broken target does not turn into an API storm (a change does not cut a backoff short).
  */
 import type { Logger } from 'winston';
 import { describeError } from '../../domain/errors.js';
 import type { KubeApi } from './api.js';
 import { ResourceCache } from './cache.js';
-import { decodeReplication } from './decode.js';
+import { decodeReplication, decodeTransfer } from './decode.js';
 import type { KubeBackend } from './kube-backend.js';
 import { needsStep, recordFailure, stepReplication, type ReplicationStepDeps } from './replication-round.js';
-import { PLURAL, type ZfsReplication } from './resources.js';
+import { PLURAL, type ZfsReplication, type ZfsTransfer } from './resources.js';
 
 export interface ReplicationControllerDeps {
   readonly api: KubeApi;
@@ -24,7 +26,12 @@ export interface ReplicationControllerDeps {
   readonly now?: () => Date;
   readonly stepTimeoutMs?: number;
   readonly eventNamespace?: string;
+  /** Pass at once on a change, not only on the tick; default true (tests that drive passes turn it off). */
+  readonly reactToChanges?: boolean;
 }
+
+/** A transfer's change worth a pass: its outcome, which the round waiting for it records. */
+const settled = (t: ZfsTransfer | undefined): boolean => t === undefined || t.status?.phase === 'Succeeded' || t.status?.phase === 'Failed';
 
 /** Steps taken per replication per pass: enough to go from "due" to "copy requested" in one pass. */
 const STEPS_PER_PASS = 3;
@@ -34,13 +41,20 @@ export class ReplicationController {
   readonly replications: ResourceCache<ZfsReplication>;
   readonly #deps: ReplicationStepDeps;
   readonly #backoff = new Map<string, { until: number; failures: number }>();
+  readonly #transfers: ResourceCache<ZfsTransfer> | undefined;
+  #unsubscribe: Array<() => void> = [];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  /** A change came during a pass: one more pass after it, so the change does not wait for the tick. */
+  #again = false;
 
   constructor(private readonly o: ReplicationControllerDeps) {
     this.replications = new ResourceCache(o.api, PLURAL.replication, decodeReplication, undefined, (err) => {
       o.log.warn('watch of ZfsReplications failed; restarting', { error: describeError(err).message });
     });
+    this.#transfers = (o.reactToChanges ?? true) ? new ResourceCache(o.api, PLURAL.transfer, decodeTransfer, undefined, (err) => {
+      o.log.warn('watch of ZfsTransfers failed; restarting', { error: describeError(err).message });
+    }) : undefined;
     this.#deps = {
       api: o.api, backend: o.backend, log: o.log, now: o.now ?? (() => new Date()),
       ...(o.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: o.stepTimeoutMs }),
@@ -50,14 +64,24 @@ export class ReplicationController {
 
   async start(): Promise<void> {
     await this.replications.start();
-    this.#timer = setInterval(() => void this.pass(), this.o.tickMs ?? 1000);
+    if (this.#transfers) {
+      await this.#transfers.start();
+      this.#unsubscribe = [
+        this.replications.subscribe(() => this.#kick()),
+        this.#transfers.subscribe((_, t) => { if (settled(t)) this.#kick(); }),
+      ];
+    }
+    this.#timer = setInterval(() => this.#passQuietly(), this.o.tickMs ?? 1000);
     this.#timer.unref();
   }
 
   async stop(): Promise<void> {
+    for (const off of this.#unsubscribe.splice(0)) off();
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#again = false;
     await this.#running;
+    await this.#transfers?.stop();
     await this.replications.stop();
   }
 
@@ -65,8 +89,23 @@ export class ReplicationController {
   pass(): Promise<void> {
     this.#running ??= this.#pass().finally(() => {
       this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.#passQuietly();
+      }
     });
     return this.#running;
+  }
+
+  /** A pass now, or right after the one running. */
+  #kick(): void {
+    if (this.#running) this.#again = true;
+    else this.#passQuietly();
+  }
+
+  /** A pass nobody awaits (tick, change): what goes wrong outside the steps is logged, never unhandled. */
+  #passQuietly(): void {
+    this.pass().catch((err: unknown) => this.o.log.warn('replication pass failed', { error: describeError(err).message }));
   }
 
   async #pass(): Promise<void> {

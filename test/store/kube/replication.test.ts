@@ -22,7 +22,7 @@ let repl: ReplicationController;
 let n = 0;
 before(async () => {
   rig = await startRig();
-  repl = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system' });
+  repl = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system', reactToChanges: false });
   await repl.start();
 });
 after(async () => {
@@ -130,7 +130,7 @@ describe('scheduled replication: ZfsReplication', () => {
     const volumeId = await volumeOnA();
     // With the finalizer in place, both passes go straight to taking round 1's snapshot.
     const name = await replicate(volumeId, {}, [REPLICATION_FINALIZER]);
-    const other = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system' });
+    const other = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system', reactToChanges: false });
     await other.start();
     try {
       const seen = (c: ReplicationController): boolean => c.replications.get(name) !== undefined;
@@ -200,6 +200,32 @@ describe('scheduled replication: ZfsReplication', () => {
     r = await read(name);
     assert.equal(r.status?.round, 3);
     assert.equal(r.status?.lastReplicateNow, 'stop-2');
+  });
+
+  it('without waiting for the tick: a due round starts, a finished copy is recorded and replicateNow is answered as each changes', async () => {
+    // The tick is an hour: only the watches of ZfsReplications and ZfsTransfers can make these happen.
+    const live = new ReplicationController({ api: rig.api, backend: rig.backend, log: silent, now: () => new Date(clock), tickMs: 3_600_000, stepTimeoutMs: 3000, eventNamespace: 'zfs-system' });
+    await live.start();
+    try {
+      const volumeId = await volumeOnA();
+      const name = await replicate(volumeId, { intervalSeconds: 3600 });
+      const status = (): ZfsReplication['status'] => decodeReplication(rig.server.peek('zfsreplications', name))?.status;
+      await until('the first round started on the new ZfsReplication', () => status()?.pendingSnapshot !== undefined);
+      const s1 = status()?.pendingSnapshot ?? '';
+      await until('its copy asked for', () => rig.server.peek('zfstransfers', transferOf(s1)) !== undefined);
+      await finishCopy(s1, 'full', volumeId);
+      await until('the copy recorded on the transfer\'s outcome', () => status()?.lastReplicatedSnapshot === s1 && status()?.pendingSnapshot === undefined);
+      await rig.api.patch(PLURAL.replication, name, { spec: { replicateNow: 'final' } });
+      await until('replicateNow answered by a new round', () => status()?.lastReplicateNow === 'final' && status()?.pendingSnapshot !== undefined);
+      const s2 = status()?.pendingSnapshot ?? '';
+      assert.notEqual(s2, s1);
+      await until('the final copy asked for', () => rig.server.peek('zfstransfers', transferOf(s2)) !== undefined);
+      await finishCopy(s2, 'incremental', volumeId);
+      await until('the final copy recorded', () => status()?.lastReplicatedSnapshot === s2 && status()?.pendingSnapshot === undefined);
+      assert.equal(status()?.round, 2, 'one round per change asked for, none more');
+    } finally {
+      await live.stop();
+    }
   });
 
   it('deleting it keeps the replicated snapshots (Retain) or deletes them with their copies (Delete); the round in progress goes', async () => {
