@@ -14,6 +14,7 @@ import { makePki } from '../support/certs.js';
 import { freePort } from '../transfer/peers.js';
 import { serveBench, startKubeRig, waitForCapacity, type KubeRig } from './kube-rig.js';
 import { CAP } from './latency.js';
+import { migrationNote, migrationRows } from './kube-migration.js';
 import { rawClone } from './raw.js';
 import { ms, type Row } from './report.js';
 import type { Scratch } from './scratch.js';
@@ -68,12 +69,16 @@ export async function kubeRestoreSection(scratch: Scratch, mib: number, progress
   // The two commands a person runs, each timed in its shell.
   const raw = { ms: (await rawPipe(zfsSnap, `${rawRoot}/raw-restore`)) + (await rawClone(`${rawRoot}/raw-restore@${snapshotId}`, `${rawRoot}/raw-restored`, BigInt(size), join(bDir, 'raw-restored'))) };
   await destroyRecursive(`${rawRoot}/raw-restore`).catch(() => undefined);
+  const migration = await migrationRows({
+    rig, volumeId, dataset: `${a.parent}/${volumeId}`, dataFile: join(a.dir, 'mounts', volumeId, 'after-restore'),
+    baseSnapshot: zfsSnap, rawCopy: `${rawRoot}/raw-migrate`,
+  }, progress);
   return {
     rows: [{
       measure: `Kubernetes mode: cross-node restore of ${mib} MiB, CreateVolume until it returned (${aborted} ABORTED answers, retried every ${RETRY_MS} ms)`,
       driver: ms(driver.ms), raw: ms(raw.ms), ratio: driver.ms / raw.ms, target: 'report',
-    }],
-    notes: ['kube restore baseline, from bash: zfs send <pool>/<vol>@<snap> | zfs receive <pool2>/<name>; zfs clone -o refquota=… -o mountpoint=… <copy> <pool2>/<restored>'],
+    }, ...migration],
+    notes: ['kube restore baseline, from bash: zfs send <pool>/<vol>@<snap> | zfs receive <pool2>/<name>; zfs clone -o refquota=… -o mountpoint=… <copy> <pool2>/<restored>', migrationNote],
   };
 }
 
