@@ -10,6 +10,7 @@
  * (`warm`), so each command is forked by its own shell at the same moment, the fastest way to issue them.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,7 @@ class Shell {
 
   close(): void {
     this.#proc.stdin.end();
+    rmSync(this.#errFile, { force: true });
   }
 }
 
