@@ -1,9 +1,9 @@
 /**
  * Issue #8's migration, the part the pod is stopped for: the final round of a ZfsReplication (spec
- * `replicateNow`, docs/replication.md "Migration with replication") after a 1 MiB change, from the patch
- * until status answers it with nothing pending. Runs on the rig of kube-restore.ts (controller and two
- * agents against the fake API server). Baseline: what a person types for the same step,
- * `zfs snapshot` then `zfs send -i | zfs receive` into a copy that holds the base, from bash.
+ * `replicateNow` after `suspend`, as in docs/replication.md "Migration with replication") after a 1 MiB
+ * change, from sending the patch until status answers it with nothing pending. Runs on the rig of
+ * kube-restore.ts (controller and two agents against the fake API server). Baseline: what a person types
+ * for the same step, `zfs snapshot` then `zfs send -i | zfs receive` into a copy that holds the base.
  */
 import { decodeReplication } from '../../src/store/kube/decode-transfer.js';
 import { API_VERSION, PLURAL, type ZfsReplication } from '../../src/store/kube/resources.js';
@@ -37,12 +37,12 @@ async function patchSpec(rig: KubeRig, spec: JsonObject): Promise<void> {
   if (!r.ok) throw new Error(`PATCH ${NAME}: ${r.status} ${await r.text()}`);
 }
 
-/** Polls the stored replication until `done`; the time it took, ms. */
-async function until(rig: KubeRig, done: (r: ZfsReplication | undefined) => boolean, what: string): Promise<number> {
+/** Polls the stored replication until `done`. */
+async function until(rig: KubeRig, done: (r: ZfsReplication | undefined) => boolean, what: string): Promise<void> {
   const started = performance.now();
   while (performance.now() - started < WAIT_MS) {
     const r = decodeReplication(rig.server.peek(PLURAL.replication, NAME));
-    if (done(r)) return performance.now() - started;
+    if (done(r)) return;
     if (r?.status?.phase === 'Failing') throw new Error(`replication failing while waiting for ${what}: ${r.status.message ?? ''}`);
     await new Promise((res) => setTimeout(res, POLL_MS));
   }
@@ -63,8 +63,12 @@ export async function migrationRows(s: MigrationSetup, progress: (m: string) => 
   await fillRandom(s.dataFile, 1);
   const hand = `${s.dataset}@by-hand`;
   const raw = (await zfs(['snapshot', hand])) + (await rawPipe(hand, s.rawCopy, s.baseSnapshot));
+  await patchSpec(s.rig, { suspend: true }); // no scheduled round meanwhile; also opens the connection the timed patch uses
+  await until(s.rig, (r) => r?.spec.suspend === true, 'the suspend seen');
+  const patched = performance.now();
   await patchSpec(s.rig, { replicateNow: 'final' });
-  const driver = await until(s.rig, (r) => r?.status?.lastReplicateNow === 'final' && settled(r), 'the final round');
+  await until(s.rig, (r) => r?.status?.lastReplicateNow === 'final' && settled(r), 'the final round');
+  const driver = performance.now() - patched;
   const mode = decodeReplication(s.rig.server.peek(PLURAL.replication, NAME))?.status?.lastMode ?? '?';
   await zfs(['destroy', hand]).catch(() => undefined);
   await destroyRecursive(s.rawCopy).catch(() => undefined);
