@@ -91,11 +91,20 @@ export class TransferRunner {
     const attempts = (t.status?.attempts ?? 0) + 1;
     const name = t.metadata.name;
     try {
-      t = await this.deps.writer.patchStatus(t, {
-        phase: 'Running', step: 'connecting', attempts, startedAt: t.status?.startedAt ?? new Date().toISOString(),
-        observedGeneration: t.metadata.generation ?? null, code: null, message: null,
-      });
-      const request = await this.#request(t, signal);
+      // The Running mark and the reads behind the request (pool, peer's endpoint) do not depend on each
+      // other: at once, since a migration's final round waits for each step (docs/performance.md). Both
+      // settle before a refusal is recorded, so the Running mark can never land after the failure.
+      const [running, requested] = await Promise.allSettled([
+        this.deps.writer.patchStatus(t, {
+          phase: 'Running', step: 'connecting', attempts, startedAt: t.status?.startedAt ?? new Date().toISOString(),
+          observedGeneration: t.metadata.generation ?? null, code: null, message: null,
+        }),
+        this.#request(t, signal),
+      ]);
+      if (running.status === 'rejected') throw running.reason;
+      t = running.value;
+      if (requested.status === 'rejected') throw requested.reason;
+      const request = requested.value;
       const progress = new ProgressWriter(this.deps, t, this.deps.progressMs ?? 1000);
       const outcome = await (this.deps.send ?? sendTransfer)(this.deps.sender, request, (p) => progress.update(p), signal);
       await progress.drain();
@@ -118,6 +127,8 @@ export class TransferRunner {
     const zfsName = snap.status?.zfsName;
     if (snap.status?.readyToUse !== true || zfsName === undefined) throw new TransferError('UNAVAILABLE', `snapshot ${t.spec.snapshotId} is not ready yet`);
     const dataset = zfsName.slice(0, zfsName.indexOf('@'));
+    const endpoint = this.#endpoint(t.spec.targetNode);
+    endpoint.catch(() => undefined); // awaited below, after the pool's answer (whose refusal comes first)
     // The pool is the truth for the volume's name and parameters: its resource may be gone (retired volume).
     const view = await this.deps.provisioner.scanDataset(parentOfSnapshot(zfsName), dataset, signal);
     const volume = view.volumes.find((v) => v.dataset === dataset);
@@ -127,7 +138,7 @@ export class TransferRunner {
       transfer: t.metadata.name, dataset,
       volume: { id: volume.id, name: volume.name, params: volume.params },
       snapshot: { id: record.id, name: record.name, sizeBytes: record.sizeBytes, createdMs: record.creationTime.getTime() },
-      peer: { node: t.spec.targetNode, ...(await this.#endpoint(t.spec.targetNode)) },
+      peer: { node: t.spec.targetNode, ...(await endpoint) },
       ...(t.spec.targetParent === undefined ? {} : { parent: t.spec.targetParent }),
     };
   }
