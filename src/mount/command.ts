@@ -1,6 +1,6 @@
 /** Runs mount(8)/umount(8) without a shell (DESIGN.md §4 rule 1): argv array, LC_ALL=C, timeout, signal. */
+import { execa } from 'execa';
 import { span } from '../trace/trace.js';
-import { runProcess } from '../zfs/process.js';
 
 export interface CommandResult {
   /** Exit code, undefined when the process was killed or never started. */
@@ -22,16 +22,23 @@ export type CommandRunner = (
   options: CommandOptions,
 ) => Promise<CommandResult>;
 
-export const processRunner: CommandRunner = async (file, args, options) => {
-  const result = await span(`exec ${file.slice(file.lastIndexOf('/') + 1)}`, () => runProcess(file, args, {
-    captureStdout: false,
+export const execaRunner: CommandRunner = async (file, args, options) => {
+  const result = await span(`exec ${file.slice(file.lastIndexOf('/') + 1)}`, () => execa(file, [...args], {
+    reject: false,
+    // execa's exit cleanup (signal-exit) re-raises SIGTERM when its listeners outnumber ours, killing the
+    // driver mid-drain; our children end with their own timeouts and the call's AbortSignal instead.
+    cleanup: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
     // C locale: the messages we classify ("not mounted", "target is busy") are the English ones.
     env: { LC_ALL: 'C', LANG: 'C' },
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
+    timeout: options.timeoutMs,
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
   }));
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
   // A binary that cannot be spawned (ENOENT) has no exit code; keep its reason for the error message.
-  const reason = result.exitCode === undefined && result.stderr === '' ? (result.error?.message ?? '') : result.stderr;
+  const message = 'message' in result && typeof result.message === 'string' ? result.message : '';
+  const reason = result.exitCode === undefined && stderr === '' ? message : stderr;
   return {
     exitCode: result.exitCode,
     stderr: reason,

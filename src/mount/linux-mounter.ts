@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { processRunner, type CommandResult, type CommandRunner } from './command.js';
+import { execaRunner, type CommandResult, type CommandRunner } from './command.js';
 import { MountError } from './errors.js';
 import { parseMountInfo } from './mountinfo.js';
 import type { MountEntry, Mounter } from './mounter.js';
@@ -53,7 +53,7 @@ export class LinuxMounter implements Mounter {
     this.prefix = options.prefix ?? [];
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.busyDelays = options.busyRetryDelaysMs ?? [50, 100, 200, 400, 800];
-    this.run = options.run ?? processRunner;
+    this.run = options.run ?? execaRunner;
     const path = options.mountInfoPath ?? '/proc/self/mountinfo';
     this.readMountInfo = options.readMountInfo ?? (() => readFile(path, 'utf8'));
   }

@@ -12,7 +12,7 @@ import {
 import { isZfsError } from './errors.js';
 import { Semaphore } from './limit.js';
 import { span } from '../trace/trace.js';
-import { ProcessRunner, type CommandObserver, type CommandOutput, type CommandRunner } from './exec.js';
+import { ExecaRunner, type CommandObserver, type CommandOutput, type CommandRunner } from './exec.js';
 import { assertUnder } from './names.js';
 import { parseGetOutput, parsePoolHealth } from './parse.js';
 import { checkedProps } from './props.js';
@@ -38,7 +38,7 @@ export interface ZfsCliOptions {
    * (DESIGN.md §4 rule 2: "under the configured parent"). Reads (`get`, `poolHealth`) are not limited.
    */
   readonly parents?: readonly string[];
-  /** Replaces the process runner (then prefix, timeoutMs, concurrency and onCommand are its business). */
+  /** Replaces the execa runner (then prefix, timeoutMs, concurrency and onCommand are its business). */
   readonly runner?: CommandRunner;
   /**
    * zfs-fuse only: the host-wide lock file that serialises commands which mount a filesystem
@@ -89,7 +89,7 @@ export class ZfsCli implements Zfs {
     this.#mountLockScope = options.mountLockScope ?? 'host';
     this.#runner =
       options.runner ??
-      new ProcessRunner({
+      new ExecaRunner({
         ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),

@@ -1,8 +1,8 @@
+import { execa } from 'execa';
 import { span } from '../trace/trace.js';
 import { classifyStderr, summarizeStderr } from './classify.js';
 import { ZfsError, type ZfsErrorKind } from './errors.js';
 import { Semaphore } from './limit.js';
-import { runProcess } from './process.js';
 
 /** What the runner tells its observer after each command (metrics; the benchmark counts zfs calls). */
 export interface CommandEvent {
@@ -33,7 +33,7 @@ export interface ExecOptions {
   readonly onCommand?: CommandObserver;
 }
 
-/** The facts about a finished process that decide its error kind (a pure view of a ProcessResult). */
+/** The facts about a finished process that decide its error kind (a pure view of an execa result). */
 export interface ProcessOutcome {
   readonly failed: boolean;
   readonly timedOut: boolean;
@@ -61,7 +61,7 @@ function failureMessage(kind: ZfsErrorKind, argv: readonly string[], outcome: Pr
 }
 
 /**
- * The production runner (process.ts): argv only (no shell, DESIGN.md §4 rule 1), absolute binary,
+ * The production runner over execa: argv only (no shell, DESIGN.md §4 rule 1), absolute binary,
  * `LC_ALL=C` so stderr wording is the one classify.ts knows, a timeout, the caller's AbortSignal, and a
  * bound on concurrent processes.
  */
@@ -81,7 +81,7 @@ function spanName(argv: readonly string[]): string {
   return names.join(' ');
 }
 
-export class ProcessRunner implements CommandRunner {
+export class ExecaRunner implements CommandRunner {
   readonly #prefix: readonly string[];
   readonly #timeoutMs: number;
   readonly #limit: Semaphore;
@@ -106,10 +106,19 @@ export class ProcessRunner implements CommandRunner {
   async #spawn(argv: readonly string[], signal: AbortSignal | undefined): Promise<CommandOutput> {
     const [file = '', ...args] = argv;
     const started = performance.now();
-    const result = await runProcess(file, args, { env: { LC_ALL: 'C' }, timeoutMs: this.#timeoutMs, signal });
+    const result = await execa(file, args, {
+      reject: false,
+      // execa's exit cleanup (signal-exit) re-raises SIGTERM when its listeners outnumber ours, killing the
+      // driver mid-drain; our children end with their own timeouts and the call's AbortSignal instead.
+      cleanup: false,
+      env: { LC_ALL: 'C' },
+      stdin: 'ignore',
+      timeout: this.#timeoutMs,
+      ...(signal === undefined ? {} : { cancelSignal: signal }),
+    });
     const durationMs = performance.now() - started;
     const outcome: ProcessOutcome = {
-      failed: result.exitCode !== 0 || result.error !== undefined || result.timedOut || result.isCanceled,
+      failed: result.failed,
       timedOut: result.timedOut,
       isCanceled: result.isCanceled,
       exitCode: result.exitCode,
@@ -118,10 +127,10 @@ export class ProcessRunner implements CommandRunner {
     const kind = outcomeKind(outcome);
     this.#notify(kind === undefined ? { argv, durationMs, ok: true } : { argv, durationMs, ok: false, kind });
     if (kind === undefined) return { stdout: result.stdout, stderr: result.stderr };
-    throw new ZfsError(kind, failureMessage(kind, argv, outcome, result.error?.message ?? ''), {
+    throw new ZfsError(kind, failureMessage(kind, argv, outcome, result.shortMessage ?? ''), {
       argv,
       stderr: result.stderr,
-      ...(result.error === undefined ? {} : { cause: result.error }),
+      ...(result.cause === undefined ? {} : { cause: result.cause }),
     });
   }
 

@@ -3,7 +3,7 @@ import { createLogger, type Logger } from '../../src/app/logger.js';
 import { newVolumeId } from '../../src/csi/ids.js';
 import { parseParams } from '../../src/csi/params.js';
 import type { VolumeRecord, VolumeSpec } from '../../src/domain/types.js';
-import { processRunner, type CommandRunner } from '../../src/mount/command.js';
+import { execaRunner, type CommandRunner } from '../../src/mount/command.js';
 import { LinuxMounter } from '../../src/mount/linux-mounter.js';
 import { HostTargetManager } from '../../src/mount/target-manager.js';
 import { volumeProps } from '../../src/provision/build.js';
@@ -41,7 +41,7 @@ export function inProcess(parent: string, mountRoot: string, concurrency?: numbe
   });
   const run: CommandRunner = (file, args, options) => {
     counter.mount++;
-    return processRunner(file, args, options);
+    return execaRunner(file, args, options);
   };
   const targets = new HostTargetManager(new LinuxMounter({ run }));
   const provisioner = new Provisioner({ zfs, bindsOf: (mp) => targets.bindsOf(mp), mountRoot });

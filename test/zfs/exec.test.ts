@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProcessRunner, outcomeKind, type CommandEvent } from '../../src/zfs/exec.js';
+import { ExecaRunner, outcomeKind, type CommandEvent } from '../../src/zfs/exec.js';
 import { ZfsError } from '../../src/zfs/errors.js';
 
 /** Real, harmless processes stand in for zfs: node prints a zfs message and exits like zfs would. */
@@ -21,7 +21,7 @@ test('outcomeKind: success, cancel, timeout, spawn failure, classified stderr', 
 
 test('runs argv with the prefix before the binary and LC_ALL=C, and reports each command', async () => {
   const events: CommandEvent[] = [];
-  const runner = new ProcessRunner({ prefix: ['/usr/bin/env'], onCommand: (e) => events.push(e) });
+  const runner = new ExecaRunner({ prefix: ['/usr/bin/env'], onCommand: (e) => events.push(e) });
   const { stdout } = await runner.run('/usr/bin/env', []);
   assert.match(stdout, /^LC_ALL=C$/m);
   assert.equal(events.length, 1);
@@ -32,14 +32,14 @@ test('runs argv with the prefix before the binary and LC_ALL=C, and reports each
 });
 
 test('arguments are passed verbatim, never through a shell', async () => {
-  const runner = new ProcessRunner();
+  const runner = new ExecaRunner();
   const { stdout } = await runner.run('/bin/echo', ['$(id)', '; ls', "'a b'"]);
   assert.equal(stdout, "$(id) ; ls 'a b'");
 });
 
 test('a failing command becomes a classified ZfsError with argv and stderr; the observer sees the kind', async () => {
   const events: CommandEvent[] = [];
-  const runner = new ProcessRunner({ onCommand: (e) => events.push(e) });
+  const runner = new ExecaRunner({ onCommand: (e) => events.push(e) });
   const stderr = "cannot open 'p/x': dataset does not exist\n";
   await assert.rejects(runner.run(NODE, fakeZfs(stderr, 1)), (err: unknown) => {
     assert.ok(err instanceof ZfsError);
@@ -57,14 +57,14 @@ test('a failing command becomes a classified ZfsError with argv and stderr; the 
 });
 
 test('timeout → timeout kind (DEADLINE_EXCEEDED)', async () => {
-  const runner = new ProcessRunner({ timeoutMs: 100 });
+  const runner = new ExecaRunner({ timeoutMs: 100 });
   const started = performance.now();
   await assert.rejects(runner.run('/bin/sleep', ['5']), (err: unknown) => err instanceof ZfsError && err.kind === 'timeout' && err.code === 'DEADLINE_EXCEEDED');
   assert.ok(performance.now() - started < 3_000);
 });
 
 test("the caller's AbortSignal kills the process → cancelled (ABORTED)", async () => {
-  const runner = new ProcessRunner();
+  const runner = new ExecaRunner();
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 50);
   const started = performance.now();
@@ -73,20 +73,20 @@ test("the caller's AbortSignal kills the process → cancelled (ABORTED)", async
 });
 
 test('concurrency bounds the processes running at once', async () => {
-  const runner = new ProcessRunner({ concurrency: 1 });
+  const runner = new ExecaRunner({ concurrency: 1 });
   const started = performance.now();
   await Promise.all([runner.run('/bin/sleep', ['0.2']), runner.run('/bin/sleep', ['0.2'])]);
   assert.ok(performance.now() - started >= 390, 'two 0.2 s commands ran one after the other');
 });
 
 test('relative binaries are refused; a missing binary is unknown (INTERNAL)', async () => {
-  const runner = new ProcessRunner();
+  const runner = new ExecaRunner();
   await assert.rejects(runner.run('zfs', ['list']), (err: unknown) => err instanceof ZfsError && err.kind === 'invalid');
   await assert.rejects(runner.run('/nonexistent/zfs', ['list']), (err: unknown) => err instanceof ZfsError && err.kind === 'unknown');
 });
 
 test('an observer that throws does not change the outcome', async () => {
-  const runner = new ProcessRunner({
+  const runner = new ExecaRunner({
     onCommand: () => {
       throw new Error('metrics broke');
     },
