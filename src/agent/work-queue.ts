@@ -6,6 +6,7 @@
  * - a failed key is retried after an exponential delay with jitter, capped; success resets its count;
  * - at most `concurrency` keys run at a time.
  */
+import { sharedAbortController } from '../domain/shared-abort.js';
 
 export type Handler<K extends string> = (key: K, signal: AbortSignal) => Promise<void>;
 
@@ -44,7 +45,7 @@ export class WorkQueue<K extends string> {
   private readonly processing = new Map<K, Promise<void>>();
   private readonly failures = new Map<K, number>();
   private readonly retryTimers = new Map<K, unknown>();
-  private readonly abort = new AbortController();
+  private readonly abort = sharedAbortController();
   private readonly concurrency: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
 import { DriverError } from '../domain/errors.js';
+import { sharedAbortController } from '../domain/shared-abort.js';
 import type { CallContext, MethodSpec, ServiceImpl } from './handler.js';
 import type { KeyedLocks } from './locks.js';
 import { requestRedactor, type Redactor } from './redact.js';
@@ -68,7 +69,7 @@ function deadlineOf(call: UnaryCall): Date | undefined {
 
 /** Aborts on client cancel, deadline and shutdown; `dispose` removes the listeners and the timer. */
 function callSignal(call: UnaryCall, deadline: Date | undefined, shutdown: AbortSignal) {
-  const controller = new AbortController();
+  const controller = sharedAbortController();
   const abort = (reason: DriverError) => controller.abort(reason);
   // grpc-js also reports a passed deadline as 'cancelled'; name it for what it is.
   const onCancel = () =>

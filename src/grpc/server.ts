@@ -6,6 +6,7 @@ import { chmod } from 'node:fs/promises';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'winston';
 import { DriverError } from '../domain/errors.js';
+import { sharedAbortController } from '../domain/shared-abort.js';
 import { adaptService, type CallObserver } from './adapter.js';
 import { addressOf, socketPathOf } from './endpoint.js';
 import type { ServiceImpl } from './handler.js';
@@ -56,7 +57,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await prepareSocketPath(socketPath);
 
   const definitions = loadCsiServices();
-  const shutdown = new AbortController();
+  const shutdown = sharedAbortController();
   const locks = options.locks ?? new KeyedLocks();
   // channelz keeps per-call counters and traces for a debug service this driver does not serve.
   const server = new Server({ 'grpc.enable_channelz': 0 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backoffDelay, WorkQueue, type Timers } from '../../src/agent/work-queue.js';
+import { warningsDuring } from '../support/warnings.js';
 
 /** A promise with its resolve handle. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -161,4 +162,26 @@ test('stop aborts running handlers, waits for them and drops queued work', async
   q.add('volume/c');
   await tick();
   assert.deepEqual(seen, ['volume/a']);
+});
+
+test('reconciles in flight share the queue signal without a listener-leak warning', async () => {
+  // Four workers, each with four commands listening for the abort (execa's cancelSignal, the process limit):
+  // 16 listeners on one signal, each removed when its command ends. Node's default of 10 would warn.
+  let fired = 0;
+  const warnings = await warningsDuring(async () => {
+    const q = new WorkQueue<string>(async (_key, signal) => {
+      await Promise.all(Array.from({ length: 4 }, () => new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => {
+          fired++;
+          resolve();
+        }, { once: true });
+      })));
+    }, { concurrency: 4 });
+    q.start();
+    for (let i = 0; i < 4; i++) q.add(`volume/v${i}`);
+    await tick();
+    await q.stop();
+  });
+  assert.equal(fired, 16, 'every listener saw the abort');
+  assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
 });

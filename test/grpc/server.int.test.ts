@@ -15,6 +15,7 @@ import type { CreateVolumeResponse } from '../../src/grpc/gen/csi/v1/CreateVolum
 import type { MethodSpec, ServiceImpl } from '../../src/grpc/handler.js';
 import { loadCsiServices } from '../../src/grpc/load.js';
 import { startServer, type RunningServer } from '../../src/grpc/server.js';
+import { warningsDuring } from '../support/warnings.js';
 
 /** A promise plus its resolver, to hold a handler in flight. */
 function gate<T = void>() {
@@ -139,6 +140,32 @@ describe('gRPC server over a unix socket', () => {
     assert.equal((await first).volume?.volume_id, 'vol-busy');
     behaviour.delete('busy');
     assert.equal((await client.controller.CreateVolume({ name: 'busy' })).volume?.volume_id, 'vol-busy', 'released');
+  });
+
+  test('twenty calls in flight at once raise no listener-leak warning on the shutdown signal', async () => {
+    // Each call listens on the server's shutdown signal until it ends: 20 at once are not a leak
+    // (seen as MaxListenersExceededWarning in the driver's log with 100 concurrent CreateSnapshot).
+    const names = Array.from({ length: 20 }, (_, i) => `many-${i}`);
+    const release = gate();
+    let entered = 0;
+    const allIn = gate();
+    for (const name of names) {
+      behaviour.set(name, async () => {
+        if (++entered === names.length) allIn.open();
+        await release.promise;
+        return { volume: { volume_id: `vol-${name}`, capacity_bytes: '0' } };
+      });
+    }
+    let ids: string[] = [];
+    const warnings = await warningsDuring(async () => {
+      const calls = names.map((name) => client.controller.CreateVolume({ name }));
+      await allIn.promise;
+      release.open();
+      ids = (await Promise.all(calls)).map((r) => r.volume?.volume_id ?? '');
+    });
+    for (const name of names) behaviour.delete(name);
+    assert.deepEqual(ids, names.map((n) => `vol-${n}`));
+    assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
   });
 
   test('a client cancel aborts the handler signal and releases the lock', async () => {
