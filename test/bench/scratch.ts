@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { PROP_PREFIX } from '../../src/provision/props.js';
 import { TEST_POOL } from '../support/pool.js';
 import { CleanupStack } from '../support/cleanup.js';
 
@@ -26,6 +27,7 @@ async function mountsBelow(dir: string): Promise<string[]> {
  * later). Every command has a timeout: a hung daemon must not hang the benchmark. Returns what is left.
  */
 export async function destroyTree(dataset: string, dir: string): Promise<string | undefined> {
+  await forgetParents(dataset);
   for (const target of (await mountsBelow(dir)).filter((p) => p.includes('/targets/'))) {
     await execa('/bin/umount', [target], { reject: false, timeout: COMMAND_TIMEOUT_MS });
   }
@@ -41,6 +43,21 @@ export async function destroyTree(dataset: string, dir: string): Promise<string 
     await new Promise((res) => setTimeout(res, delay));
   }
   return `zfs destroy -R -f ${dataset}: ${last}`;
+}
+
+/**
+ * Clears the pool-root marks (src/provision/parent-presence.ts) of the parents at or below `dataset`, as an
+ * operator does for a parent removed on purpose: every mark is inherited by every dataset of the pool, so
+ * each run left ~10 more on the test pool (test/support/pool.ts destroyScratch does the same for tests).
+ */
+async function forgetParents(dataset: string): Promise<void> {
+  const pool = dataset.split('/')[0] ?? dataset;
+  const r = await execa('/sbin/zfs', ['get', '-H', '-s', 'local', '-o', 'property,value', 'all', pool], { reject: false, timeout: COMMAND_TIMEOUT_MS, env: { LC_ALL: 'C' } });
+  for (const line of r.stdout.split('\n')) {
+    const [property = '', value = ''] = line.split('\t');
+    if (!property.startsWith(`${PROP_PREFIX}parent-`) || !(value === dataset || value.startsWith(`${dataset}/`))) continue;
+    await execa('/sbin/zfs', ['inherit', property, pool], { reject: false, timeout: COMMAND_TIMEOUT_MS, env: { LC_ALL: 'C' } });
+  }
 }
 
 async function destroyDeepestFirst(dataset: string): Promise<void> {
