@@ -11,6 +11,7 @@ import { ms, type Row } from './report.js';
 import type { Scratch } from './scratch.js';
 import { summarize, timed } from './stats.js';
 import { breakdown, type TraceLine } from './trace.js';
+import { floorNote, floorRow, measureFloor, type Floor } from './floor.js';
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
 
@@ -53,7 +54,7 @@ async function interleaved(n: number, sides: Sides): Promise<Samples> {
   return out;
 }
 
-function rows(label: string, s: Samples, gated: boolean): Row[] {
+function rows(label: string, s: Samples, gated: boolean, floor: Floor): Row[] {
   const d = summarize(s.driver);
   const r = summarize(s.raw);
   const a = summarize(s.argv);
@@ -69,6 +70,7 @@ function rows(label: string, s: Samples, gated: boolean): Row[] {
     },
     { measure: `${label} p95 (N=${d.n})`, driver: ms(d.p95), raw: ms(r.p95), ratio: d.p95 / r.p95, target: 'report only' },
     { measure: `  same, raw = the driver's exact zfs argv, p50`, driver: ms(d.p50), raw: ms(a.p50), ratio: d.p50 / a.p50, target: 'report only' },
+    floorRow(floor, r.p50),
   ];
 }
 
@@ -161,19 +163,22 @@ export async function latencySection(scratch: Scratch, n: number, progress: (s: 
       argv: (i) => rawDestroy(`${argvSection.parent}/${specs[n + i]?.id ?? ''}`),
     });
     cut.push(driver.traces.length);
+    progress('floor: GetPluginInfo, /bin/true from Node and from bash');
+    const floor = await measureFloor(c, n * 2);
     const phase = (i: number): readonly TraceLine[] => driver.traces.slice(cut[i] ?? 0, cut[i + 1] ?? 0);
     return {
       rows: [
-        ...rows('CreateVolume vs zfs create', create, true),
-        ...rows('CreateSnapshot vs zfs snapshot', snapshot, true),
-        ...rows('clone (CreateVolume from snapshot) vs zfs clone', clone, true),
-        ...rows('DeleteVolume vs zfs destroy', destroy, true),
+        ...rows('CreateVolume vs zfs create', create, true, floor),
+        ...rows('CreateSnapshot vs zfs snapshot', snapshot, true, floor),
+        ...rows('clone (CreateVolume from snapshot) vs zfs clone', clone, true, floor),
+        ...rows('DeleteVolume vs zfs destroy', destroy, true, floor),
       ],
       notes: [
         `latency baselines, one at a time, alternating with the driver's call: \`${BASELINE.create}\`, \`${BASELINE.snapshot}\`, ` +
           `\`${BASELINE.clone}\`, \`${BASELINE.destroy}\` (from bash, timed there: shell.ts); "dataset is busy" retried ` +
           `as a person would (${busyRetries.count} retries in this run so far)`,
         'the "exact zfs argv" rows run the driver\'s own argv (its user properties) the same way: driver minus that is the driver\'s overhead',
+        floorNote(floor),
         ...(trace ? [
           ...breakdown('CreateVolume', phase(0), 'Controller.CreateVolume', mean(create.driver), create.driverStarts),
           ...breakdown('CreateSnapshot', phase(1), 'Controller.CreateSnapshot', mean(snapshot.driver), snapshot.driverStarts),
