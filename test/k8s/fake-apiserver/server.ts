@@ -53,6 +53,7 @@ export class FakeApiServer {
   bookmarkIntervalMs: number;
   readonly #watches = new Set<OpenWatch>();
   readonly #sockets = new Set<Socket>();
+  #connections = 0;
   readonly #http: Server;
   #url = '';
 
@@ -70,6 +71,7 @@ export class FakeApiServer {
       bookmarkIntervalMs: () => this.bookmarkIntervalMs, watches: this.#watches,
     }));
     this.#http.on('connection', (socket) => {
+      this.#connections++;
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -85,6 +87,11 @@ export class FakeApiServer {
     if (address === null || typeof address === 'string') throw new Error('fake API server has no TCP address');
     server.#url = `http://127.0.0.1:${address.port}`;
     return server;
+  }
+
+  /** TCP connections accepted so far (clients that reuse keep-alive connections open few). */
+  get connections(): number {
+    return this.#connections;
   }
 
   /** Base URL, e.g. http://127.0.0.1:41234 */
