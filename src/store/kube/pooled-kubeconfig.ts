@@ -14,8 +14,8 @@ import https from 'node:https';
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
 
 /**
- * Idle pooled connections close after 4 s: below the 5 s a Node HTTP server keeps an idle connection and
- * far below the API server's, so a request is not sent on a socket the server is closing.
+ * Idle pooled connections close after 4 s, before the server side gives up on them (a Node HTTP server
+ * after 5 s), so a request is not sent on a socket the server is closing.
  */
 const IDLE_SOCKET_MS = 4_000;
 /** A replaced agent (its TLS material changed) is destroyed this long after, when its requests are done. */
