@@ -43,7 +43,7 @@ export class StandaloneState {
   }
 
   private async loadUntilDone(): Promise<void> {
-    const { zfs, provisioner, store, parents, log } = this.deps;
+    const { zfs, store, parents, log } = this.deps;
     let lastError = '';
     while (!this.stopped) {
       const started = Date.now();
@@ -53,7 +53,7 @@ export class StandaloneState {
           if (check.created) log.info('created parent dataset (first install: never seen before)', { parent });
           if (check.state !== 'present') throw new Error(check.message);
         }
-        const report = await loadState(provisioner, zfs, store, parents);
+        const report = await loadState(zfs, store, parents);
         this.loaded = true;
         log.info('state rebuilt from the pool', { ...report, foreign: report.foreign.length, ms: Date.now() - started });
         if (report.foreign.length > 0) log.warn('objects under the parent not made by this driver (left alone)', { names: report.foreign.slice(0, 20) });

@@ -26,7 +26,7 @@ interface Scan {
 /** loadState in-process, the zfs calls it makes counted by the runner's onCommand observer. */
 async function scan(p: InProcess, parent: string): Promise<Scan> {
   p.counter.reset();
-  const { value, ms: elapsed } = await timed(() => loadState(p.provisioner, p.zfs, new MemoryStore(), [parent]));
+  const { value, ms: elapsed } = await timed(() => loadState(p.zfs, new MemoryStore(), [parent]));
   return { ms: elapsed, calls: p.counter.zfs, volumes: value.volumes, foreign: value.foreign.length };
 }
 
