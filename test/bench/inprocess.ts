@@ -15,12 +15,21 @@ import { ZfsCli } from '../../src/zfs/cli.js';
 export class ProcessCounter {
   zfs = 0;
   mount = 0;
+  /**
+   * Of `zfs`, the capacity cache's reads (src/provision/capacity.ts: `zfs get -d 1 type,available,…`). Its
+   * 2 s TTL, refreshed past half of it, makes their number depend on elapsed time, not on how many volumes.
+   */
+  capacityReads = 0;
 
   reset(): void {
     this.zfs = 0;
     this.mount = 0;
+    this.capacityReads = 0;
   }
 }
+
+const isCapacityRead = (argv: readonly string[]): boolean =>
+  argv.includes('get') && argv.includes('-d') && argv.some((a) => a.split(',').includes('available'));
 
 /** The driver's own pieces, composed as src/app/standalone.ts does, with every process they start counted. */
 export interface InProcess {
@@ -36,7 +45,10 @@ export function inProcess(parent: string, mountRoot: string, concurrency?: numbe
   const counter = new ProcessCounter();
   const zfs = new ZfsCli({
     parents: [parent],
-    onCommand: () => void counter.zfs++,
+    onCommand: (e) => {
+      counter.zfs++;
+      if (isCapacityRead(e.argv)) counter.capacityReads++;
+    },
     ...(concurrency === undefined ? {} : { concurrency }),
   });
   const run: CommandRunner = (file, args, options) => {
