@@ -3,8 +3,9 @@ import { after, before, test } from 'node:test';
 import { KubeApi } from '../../../src/store/kube/api.js';
 import { ResourceCache } from '../../../src/store/kube/cache.js';
 import { decodeVolume } from '../../../src/store/kube/decode.js';
-import { API_VERSION, PLURAL, type ZfsVolume } from '../../../src/store/kube/resources.js';
+import { PLURAL, type ZfsVolume } from '../../../src/store/kube/resources.js';
 import { FakeApiServer, fakeKubeConfig } from '../../k8s/fake-apiserver/index.js';
+import { volumeBody } from './harness.js';
 
 let server: FakeApiServer;
 let api: KubeApi;
@@ -21,14 +22,6 @@ after(async () => {
   await server.close();
 });
 
-const volume = (name: string): object => ({
-  apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name },
-  spec: {
-    csiName: name, volumeId: name, nodeName: 'n1', parentDataset: 'tank/csi', requestedBytes: '1',
-    properties: {}, quotaType: 'refquota', thin: true,
-  },
-});
-
 async function until(what: string, done: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!done()) {
@@ -39,7 +32,7 @@ async function until(what: string, done: () => boolean): Promise<void> {
 
 test('a late, older copy (a write answer behind the watch) never replaces a newer cached object', async () => {
   const epoch = cache.epoch;
-  const created = await api.create(PLURAL.volume, volume('vol-cache'));
+  const created = await api.create(PLURAL.volume, volumeBody('vol-cache'));
   const patched = await api.patch(PLURAL.volume, 'vol-cache', { spec: { deletionRequested: true } });
   const newer = decodeVolume(patched)!;
   await until('the watch delivers the patch', () => cache.get('vol-cache')?.spec.deletionRequested === true);
@@ -50,7 +43,7 @@ test('a late, older copy (a write answer behind the watch) never replaces a newe
 });
 
 test('waitFor resolves on the state asked for and rejects with ABORTED when the signal aborts first', async () => {
-  await api.create(PLURAL.volume, volume('vol-wait'));
+  await api.create(PLURAL.volume, volumeBody('vol-wait'));
   const ready = cache.waitFor('vol-wait', (v) => v?.status?.phase === 'Ready', AbortSignal.timeout(5000));
   await api.patchStatus(PLURAL.volume, 'vol-wait', { phase: 'Ready' });
   assert.equal((await ready)?.status?.phase, 'Ready');
@@ -61,12 +54,12 @@ test('waitFor resolves on the state asked for and rejects with ABORTED when the 
 });
 
 test('after 410 Gone the cache relists: changes made while the watch was down all show, deletions too', async () => {
-  await api.create(PLURAL.volume, volume('vol-gone'));
-  await api.create(PLURAL.volume, volume('vol-kept'));
+  await api.create(PLURAL.volume, volumeBody('vol-gone'));
+  await api.create(PLURAL.volume, volumeBody('vol-kept'));
   await until('both are cached', () => cache.get('vol-gone') !== undefined && cache.get('vol-kept') !== undefined);
   // A write answered but not yet echoed is held in the cache; the relist must replace it with the truth.
   const epoch = cache.epoch;
-  cache.observe({ ...volume('vol-kept'), metadata: { name: 'vol-kept', resourceVersion: 'never-echoed' } }, epoch);
+  cache.observe({ ...volumeBody('vol-kept'), metadata: { name: 'vol-kept', resourceVersion: 'never-echoed' } }, epoch);
   // Hold the next watch request back, end the current one, and change things meanwhile.
   server.inject({ watch: true, passThrough: true, delayMs: 400, times: 1 });
   const listsOf = (): number => server.requests.count({ method: 'GET', watch: false, path: /zfsvolumes$/ });

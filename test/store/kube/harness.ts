@@ -142,3 +142,12 @@ export const storedVolumes = (server: FakeApiServer): JsonObject[] => storedObje
 export async function deleteCoreNode(server: FakeApiServer, name: string): Promise<void> {
   await fakeKubeConfig(server).makeApiClient(CoreV1Api).deleteNode({ name });
 }
+
+/** A minimal valid ZfsVolume body named `name` (a Pending record as the controller writes it). */
+export const volumeBody = (name: string): object => ({
+  apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name },
+  spec: {
+    csiName: name, volumeId: name, nodeName: 'n1', parentDataset: 'tank/csi', requestedBytes: '1',
+    properties: {}, quotaType: 'refquota', thin: true,
+  },
+});

@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { KubeApi } from '../../../src/store/kube/api.js';
 import { PooledKubeConfig, tlsFingerprint } from '../../../src/store/kube/pooled-kubeconfig.js';
-import { API_VERSION, PLURAL } from '../../../src/store/kube/resources.js';
+import { PLURAL } from '../../../src/store/kube/resources.js';
 import { FakeApiServer, fakeKubeConfig } from '../../k8s/fake-apiserver/index.js';
+import { volumeBody } from './harness.js';
 
 let server: FakeApiServer;
 let api: KubeApi;
@@ -20,18 +21,10 @@ after(async () => {
   await server.close();
 });
 
-const volume = (name: string): object => ({
-  apiVersion: API_VERSION, kind: 'ZfsVolume', metadata: { name },
-  spec: {
-    csiName: name, volumeId: name, nodeName: 'n1', parentDataset: 'tank/csi', requestedBytes: '1',
-    properties: {}, quotaType: 'refquota', thin: true,
-  },
-});
-
 test('sequential requests share one connection; a burst opens at most one per request in flight', async () => {
   const before = server.connections;
   for (let i = 0; i < 10; i++) {
-    await api.create(PLURAL.volume, volume(`vol-keep-${i}`));
+    await api.create(PLURAL.volume, volumeBody(`vol-keep-${i}`));
     await api.get(PLURAL.volume, `vol-keep-${i}`);
   }
   assert.equal(server.connections - before, 1, '20 requests, one after another');
