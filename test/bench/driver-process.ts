@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
+import type { CsiClient } from '../../src/grpc/client.js';
+import { probeUntilReady } from '../support/ready.js';
 import type { Scratch } from './scratch.js';
 import { parseTraceLine, type TraceLine } from './trace.js';
 import { NODE_RUNTIME_FLAGS } from '../../src/app/runtime-flags.js';
@@ -26,7 +27,8 @@ export interface BenchDriver {
 
 /**
  * Starts the driver on `parent`, its socket and mount root under `dir`. Unlike test/support/driver.ts it
- * keeps the pid and polls Probe every 10 ms, so the start-up time is measured, not just awaited.
+ * keeps the pid and polls Probe every 10 ms (a fresh channel each time: support/ready.ts), so the start-up
+ * time is measured, not just awaited.
  */
 export interface BenchDriverOptions {
   readonly logLevel?: string;
@@ -67,37 +69,20 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
     }
   });
   const exited = proc.then(() => undefined);
-  const client = createCsiClient(endpoint);
+  let client: CsiClient | undefined;
   const stop = async (): Promise<void> => {
-    client.close();
+    client?.close();
     proc.kill('SIGKILL');
     await exited;
   };
   scratch.onCleanup(stop);
   const pid = proc.pid;
   if (pid === undefined) throw new Error(`driver did not start:\n${output}`);
-  await waitReady(client, exited, () => output);
+  client = await probeUntilReady(endpoint, exited, { pollMs: READY_POLL_MS, timeoutMs: READY_TIMEOUT_MS, logs: () => output });
   const readyMs = performance.now() - started;
   return { pid, client, mountRoot, readyMs, rssMiB: () => rssMiB(pid), stop, traces };
 }
 
-async function waitReady(client: CsiClient, exited: Promise<void>, logs: () => string): Promise<void> {
-  let dead = false;
-  void exited.then(() => {
-    dead = true;
-  });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline && !dead) {
-    try {
-      const r = await client.identity.Probe({}, { deadlineMs: 2000 });
-      if (r.ready?.value === true) return;
-    } catch {
-      // socket not there yet
-    }
-    await new Promise((res) => setTimeout(res, READY_POLL_MS));
-  }
-  throw new Error(`driver did not become ready${dead ? ' (process exited)' : ''}:\n${logs()}`);
-}
 
 /** VmRSS from /proc/<pid>/status, in MiB. */
 export async function rssMiB(pid: number): Promise<number> {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
 import { descendantsOf } from '../support/procfs.js';
+import { probeUntilReady } from '../support/ready.js';
 import { NODE_RUNTIME_FLAGS } from '../../src/app/runtime-flags.js';
 
 const MAIN = new URL('../../src/app/main.js', import.meta.url).pathname;
@@ -59,32 +60,13 @@ export class ServeProcess {
     await this.waitReady();
   }
 
-  /**
-   * Polls Probe with a fresh channel per attempt: a channel that met a missing (or stale, after a crash)
-   * socket backs off for a second or more before it tries again, which would be measured as start-up time.
-   */
+  /** Until Probe answers ready (support/ready.ts: a fresh channel per attempt, so no reconnect backoff is timed). */
   private async waitReady(): Promise<void> {
-    let dead = false;
-    void this.exited.then(() => {
-      dead = true;
-    });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline && !dead) {
-      const probe = createCsiClient(this.endpoint);
-      try {
-        if ((await probe.identity.Probe({}, { deadlineMs: 1000 })).ready?.value === true) {
-          this.client.close();
-          this.client = probe;
-          return;
-        }
-      } catch {
-        // socket not there yet
-      }
-      probe.close();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${this.name} did not become ready${dead ? ' (process exited)' : ''}:\n${this.output}`);
+    const ready = await probeUntilReady(this.endpoint, this.exited, { pollMs: 50, timeoutMs: READY_TIMEOUT_MS, logs: () => this.output, name: this.name });
+    this.client.close();
+    this.client = ready;
   }
+
 
   /** SIGKILL of the process and its children at once (SIGSTOP first, so it starts no new child meanwhile). */
   async kill(): Promise<void> {

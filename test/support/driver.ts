@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { createCsiClient, type CsiClient } from '../../src/grpc/client.js';
+import type { CsiClient } from '../../src/grpc/client.js';
+import { probeUntilReady } from './ready.js';
 import { destroyScratch, uniqueParent } from './pool.js';
 import { NODE_RUNTIME_FLAGS } from '../../src/app/runtime-flags.js';
 
@@ -56,12 +57,11 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
   proc.all?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const client = createCsiClient(endpoint);
   let code: number | undefined;
   const exited = proc.then((r) => {
     code = r.exitCode;
   });
-  await waitReady(client, exited, () => output);
+  const client: CsiClient = await probeUntilReady(endpoint, exited, { pollMs: 100, timeoutMs: 20_000, logs: () => output });
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     proc.kill(signal);
     await exited;
@@ -79,22 +79,4 @@ export async function startDriver(options: DriverOptions = {}): Promise<Driver> 
       if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitReady(client: CsiClient, exited: Promise<void>, logs: () => string): Promise<void> {
-  let dead = false;
-  void exited.then(() => {
-    dead = true;
-  });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && !dead) {
-    try {
-      const r = await client.identity.Probe({}, { deadlineMs: 1000 });
-      if (r.ready?.value === true) return;
-    } catch {
-      // socket not there yet
-    }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`driver did not become ready${dead ? ' (process exited)' : ''}:\n${logs()}`);
 }
