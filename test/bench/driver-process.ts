@@ -83,7 +83,6 @@ export async function startBenchDriver(scratch: Scratch, parent: string, dir: st
   return { pid, client, mountRoot, readyMs, rssMiB: () => rssMiB(pid), stop, traces };
 }
 
-
 /** VmRSS from /proc/<pid>/status, in MiB. */
 export async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
